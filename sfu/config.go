@@ -1,0 +1,40 @@
+package sfu
+
+import "time"
+
+// Config configures an [Engine]. Start from [DefaultConfig].
+type Config struct {
+	// UDPPort is the one UDP port all PeerConnections share (ICE UDP mux).
+	// Zero picks a free port (tests).
+	UDPPort int `yaml:"udp_port"`
+	// BindAddress is the address the media port binds to; "127.0.0.1" in
+	// dev mode, "" (all interfaces) in production.
+	BindAddress string `yaml:"bind_address"`
+	// NodeIPs are advertised instead of the interface addresses (1:1 NAT).
+	NodeIPs []string `yaml:"node_ips"`
+	// IncludeLoopback advertises loopback candidates (dev mode, tests).
+	IncludeLoopback bool `yaml:"include_loopback"`
+	// Interfaces, when set, restricts candidates to these interface names.
+	Interfaces []string `yaml:"interfaces"`
+	// PacketCacheSize is the number of packets kept per layer for
+	// retransmission; a power of two.
+	PacketCacheSize int `yaml:"packet_cache_size"`
+	// PLIThrottle is the shortest interval between two keyframe requests
+	// sent to a publisher for the same layer.
+	PLIThrottle time.Duration `yaml:"pli_throttle"`
+	// ICEDisconnectedTimeout and ICEFailedTimeout tune how fast a dead
+	// transport is noticed.
+	ICEDisconnectedTimeout time.Duration `yaml:"ice_disconnected_timeout"`
+	ICEFailedTimeout       time.Duration `yaml:"ice_failed_timeout"`
+}
+
+// DefaultConfig returns the production defaults.
+func DefaultConfig() Config {
+	return Config{
+		UDPPort:                7882,
+		PacketCacheSize:        1024,
+		PLIThrottle:            500 * time.Millisecond,
+		ICEDisconnectedTimeout: 5 * time.Second,
+		ICEFailedTimeout:       10 * time.Second,
+	}
+}
