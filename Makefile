@@ -1,0 +1,117 @@
+# Parley: every target documents itself with a "## " comment; `make help`
+# lists them. `make test` is exactly what CI runs (.ci/run).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+MODULE := github.com/parley-sfu/parley
+
+# Pinned tools. The protoc plugins are installed into ./.bin (git-ignored) so
+# that the generated code does not depend on what happens to be on PATH.
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.1
+STATICCHECK_VERSION        := v0.8.2
+BIN_DIR := $(CURDIR)/.bin
+
+PROTO_FILES := $(wildcard proto/parley/v1/*.proto)
+PROTO_OUT   := proto/parleypb
+
+# Debian packages the tests need, as "command:package" pairs: the package is
+# installed when the command is missing.
+TEST_DEPS := chromium:chromium protoc:protobuf-compiler
+
+# CI is a 2-core machine: two packages at a time, two parallel tests each.
+GO_TEST_FLAGS ?= -race -count=1 -timeout 20m -p 2 -parallel 2
+
+# Browser tests fail (never skip) when Chromium is missing; this tells the
+# harness (internal/browsertest) that it runs under `make test`.
+export PARLEY_REQUIRE_BROWSER := 1
+
+.PHONY: help
+help: ## List the targets with a one-line description
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: ## Run a dev server (embedded defaults, localhost only) on http://localhost:7880
+	go run ./cmd/parley serve --dev
+
+.PHONY: build
+build: ## Build the server binary into bin/parley
+	go build -o bin/parley ./cmd/parley
+
+.PHONY: test
+test: deps fmt-check vet proto-check ## Everything CI runs: deps, gofmt, vet, proto-check, go test -race
+	go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: deps
+deps: ## Install the Debian packages tests need (chromium, protoc) when missing
+	@missing=""; \
+	for pair in $(TEST_DEPS); do \
+		cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+		command -v "$$cmd" >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "deps: FAILED: need root or sudo to install$$missing" >&2; exit 1; fi; \
+	if ! { $$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	       $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; }; then \
+		echo "deps: FAILED: could not install$$missing with apt-get; tests cannot run without them" >&2; exit 1; \
+	fi; \
+	for pair in $(TEST_DEPS); do \
+		cmd=$${pair%%:*}; \
+		command -v "$$cmd" >/dev/null 2>&1 || { echo "deps: FAILED: $$cmd still missing after install" >&2; exit 1; }; \
+	done
+
+.PHONY: fmt-check
+fmt-check: ## Fail when a Go file is not gofmt-formatted
+	@files=$$(gofmt -l .); \
+	if [ -n "$$files" ]; then echo "gofmt: these files need formatting (run gofmt -w):" >&2; echo "$$files" >&2; exit 1; fi
+
+.PHONY: vet
+vet: ## Run go vet on every package
+	go vet ./...
+
+.PHONY: lint
+lint: fmt-check vet ## gofmt check, go vet and staticcheck (pinned)
+	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+.PHONY: bench
+bench: ## Run the sfu benchmarks with allocation counts
+	go test -run '^$$' -bench . -benchmem ./sfu/...
+
+# protoc and the pinned plugins; a plugin is reinstalled when its version
+# differs from the pin.
+.PHONY: proto-tools
+proto-tools:
+	@command -v protoc >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
+	@check() { [ -x "$(BIN_DIR)/$$1" ] && go version -m "$(BIN_DIR)/$$1" | grep -q "[[:space:]]$$2[[:space:]]"; }; \
+	check protoc-gen-go $(PROTOC_GEN_GO_VERSION) || \
+		GOBIN=$(BIN_DIR) go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION); \
+	check protoc-gen-go-grpc $(PROTOC_GEN_GO_GRPC_VERSION) || \
+		GOBIN=$(BIN_DIR) go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+# protoc-gen OUT_DIR: generate the Go code of PROTO_FILES under OUT_DIR.
+protoc-gen = PATH=$(BIN_DIR):$$PATH protoc -I proto \
+	--go_out=$(1) --go_opt=module=$(MODULE) \
+	--go-grpc_out=$(1) --go-grpc_opt=module=$(MODULE) \
+	$(PROTO_FILES)
+
+.PHONY: proto
+proto: proto-tools ## Regenerate proto/parleypb from proto/parley/v1/*.proto
+	$(call protoc-gen,.)
+
+.PHONY: proto-check
+proto-check: proto-tools ## Fail when proto/parleypb is stale (regenerates into a temp dir and diffs)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(call protoc-gen,$$tmp); \
+	if ! diff -r "$$tmp/$(PROTO_OUT)" $(PROTO_OUT); then \
+		echo "proto-check: $(PROTO_OUT) is stale: run 'make proto' and commit the result" >&2; exit 1; \
+	fi; \
+	echo "proto-check: $(PROTO_OUT) is up to date"
+
+.PHONY: clean
+clean: ## Remove build output and test artefacts
+	rm -rf bin test-artifacts
