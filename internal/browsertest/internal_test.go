@@ -102,3 +102,35 @@ func TestUniqueName(t *testing.T) {
 		}
 	}
 }
+
+func TestStatsTotals(t *testing.T) {
+	s := Stats{PCs: map[string]PCStats{
+		"subscriber": {
+			InboundVideo: []InboundVideo{{Mid: "0", FramesDecoded: 10, PLICount: 1}, {Mid: "2", FramesDecoded: 5}},
+			InboundAudio: []InboundAudio{{Mid: "1", PacketsReceived: 7}},
+			CandidatePairs: []CandidatePair{
+				{RequestsSent: 3, Local: &Candidate{Address: "127.0.0.1"}, Remote: &Candidate{Address: "::1"}},
+				{Local: &Candidate{Address: "192.0.2.2"}, Remote: &Candidate{Address: "127.0.0.1"}},
+			},
+		},
+		"publisher": {
+			OutboundVideo: []Outbound{{RID: "q", PLICount: 2}, {RID: "f", PLICount: 1}},
+			CandidatePairs: []CandidatePair{
+				{State: "succeeded", RequestsSent: 3,
+					Local:  &Candidate{Type: "host", Protocol: "udp", Address: "192.0.2.2", Port: 5},
+					Remote: &Candidate{Type: "host", Protocol: "udp", Address: "127.0.0.1", Port: 9}},
+			},
+		},
+	}}
+	got := []uint64{s.FramesDecoded(), s.AudioPacketsReceived(), s.PLIsSent(), s.PLIsReceived()}
+	if want := []uint64{15, 7, 1, 3}; !reflect.DeepEqual(got, want) {
+		t.Errorf("totals = %v, want %v", got, want)
+	}
+	if mids := []string{s.InboundVideo()[0].Mid, s.InboundVideo()[1].Mid}; !reflect.DeepEqual(mids, []string{"0", "2"}) {
+		t.Errorf("InboundVideo mids = %v", mids)
+	}
+	want := []string{"publisher: host udp 192.0.2.2:5 -> host udp 127.0.0.1:9 (succeeded, 3 requests sent)"}
+	if got := s.CheckedNonLoopback(); !reflect.DeepEqual(got, want) {
+		t.Errorf("CheckedNonLoopback = %q, want %q", got, want)
+	}
+}

@@ -150,69 +150,58 @@ func (s Stats) names() []string {
 	return names
 }
 
-// InboundVideo returns the inbound video streams of every connection.
-func (s Stats) InboundVideo() []InboundVideo {
-	var out []InboundVideo
+// collect concatenates one list of every connection, in name order.
+func collect[T any](s Stats, list func(PCStats) []T) []T {
+	var out []T
 	for _, n := range s.names() {
-		out = append(out, s.PCs[n].InboundVideo...)
+		out = append(out, list(s.PCs[n])...)
 	}
 	return out
 }
 
+func sum[T any](items []T, value func(T) uint64) uint64 {
+	var total uint64
+	for _, it := range items {
+		total += value(it)
+	}
+	return total
+}
+
+// InboundVideo returns the inbound video streams of every connection.
+func (s Stats) InboundVideo() []InboundVideo {
+	return collect(s, func(p PCStats) []InboundVideo { return p.InboundVideo })
+}
+
 // InboundAudio returns the inbound audio streams of every connection.
 func (s Stats) InboundAudio() []InboundAudio {
-	var out []InboundAudio
-	for _, n := range s.names() {
-		out = append(out, s.PCs[n].InboundAudio...)
-	}
-	return out
+	return collect(s, func(p PCStats) []InboundAudio { return p.InboundAudio })
 }
 
 // OutboundVideo returns the outbound video streams (layers) of every
 // connection.
 func (s Stats) OutboundVideo() []Outbound {
-	var out []Outbound
-	for _, n := range s.names() {
-		out = append(out, s.PCs[n].OutboundVideo...)
-	}
-	return out
+	return collect(s, func(p PCStats) []Outbound { return p.OutboundVideo })
 }
 
 // FramesDecoded is the total of framesDecoded over all inbound video.
 func (s Stats) FramesDecoded() uint64 {
-	var total uint64
-	for _, v := range s.InboundVideo() {
-		total += v.FramesDecoded
-	}
-	return total
+	return sum(s.InboundVideo(), func(v InboundVideo) uint64 { return v.FramesDecoded })
 }
 
 // AudioPacketsReceived is the total of packetsReceived over all inbound
 // audio.
 func (s Stats) AudioPacketsReceived() uint64 {
-	var total uint64
-	for _, a := range s.InboundAudio() {
-		total += a.PacketsReceived
-	}
-	return total
+	return sum(s.InboundAudio(), func(a InboundAudio) uint64 { return a.PacketsReceived })
 }
 
 // PLIsSent is the total of PLIs sent by inbound video receivers.
 func (s Stats) PLIsSent() uint64 {
-	var total uint64
-	for _, v := range s.InboundVideo() {
-		total += v.PLICount
-	}
-	return total
+	return sum(s.InboundVideo(), func(v InboundVideo) uint64 { return v.PLICount })
 }
 
 // PLIsReceived is the total of PLIs received by outbound video senders.
 func (s Stats) PLIsReceived() uint64 {
-	var total uint64
-	for _, o := range s.OutboundVideo() {
-		total += o.PLICount
-	}
-	return total
+	return sum(s.OutboundVideo(), func(o Outbound) uint64 { return o.PLICount })
 }
 
 // CheckedNonLoopback returns the candidate pairs that sent or received
