@@ -1,0 +1,27 @@
+package client
+
+import "github.com/parley-sfu/parley/proto/parleypb"
+
+// The room as the client knows it. Every accessor returns copies.
+
+// Info is the room's current info.
+func (r *Room) Info() *parleypb.RoomInfo { return r.state.roomInfo() }
+
+// LocalParticipant is this participant as the server last described it.
+func (r *Room) LocalParticipant() *parleypb.ParticipantInfo { return r.state.localInfo() }
+
+// Participants are the other participants, by identity.
+func (r *Room) Participants() []*parleypb.ParticipantInfo { return r.state.participants() }
+
+// Participant returns the other participant with identity, or nil.
+func (r *Room) Participant(identity string) *parleypb.ParticipantInfo {
+	return r.state.participantByIdentity(identity)
+}
+
+// JoinResponse is the server's answer to the join (ICE servers, server
+// version, node id, ping settings).
+func (r *Room) JoinResponse() *parleypb.JoinResponse { return clone(r.join) }
+
+// ResumeToken resumes this session from a new Connect (WithResumeToken)
+// after the signaling connection dropped.
+func (r *Room) ResumeToken() string { return r.join.GetResumeToken() }
