@@ -1,6 +1,9 @@
 package sfu
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Config configures an [Engine]. Start from [DefaultConfig].
 type Config struct {
@@ -37,4 +40,19 @@ func DefaultConfig() Config {
 		ICEDisconnectedTimeout: 5 * time.Second,
 		ICEFailedTimeout:       10 * time.Second,
 	}
+}
+
+// validate reports settings the engine cannot run with.
+func (c Config) validate() error {
+	n := c.PacketCacheSize
+	if n < 64 || n > 32768 || n&(n-1) != 0 {
+		return fmt.Errorf("%w: packet_cache_size %d is not a power of two in [64, 32768]", ErrInvalidConfig, n)
+	}
+	if c.UDPPort < 0 || c.UDPPort > 65535 {
+		return fmt.Errorf("%w: udp_port %d out of range", ErrInvalidConfig, c.UDPPort)
+	}
+	if c.PLIThrottle < 0 || c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 {
+		return fmt.Errorf("%w: negative PLI throttle or non-positive ICE timeouts", ErrInvalidConfig)
+	}
+	return nil
 }

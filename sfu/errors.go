@@ -19,4 +19,6 @@ var (
 	// ErrNotSubscribed is returned when a subscriber has no down-track for a
 	// source.
 	ErrNotSubscribed = errors.New("sfu: not subscribed")
+	// ErrInvalidConfig wraps a Config the engine cannot run with.
+	ErrInvalidConfig = errors.New("sfu: invalid config")
 )

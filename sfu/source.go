@@ -53,7 +53,3 @@ type TrackSource interface {
 	// Done is closed when the source ends (unpublished, publisher gone).
 	Done() <-chan struct{}
 }
-
-// DownTrack is one subscriber's copy of a [TrackSource]. It is implemented
-// in downtrack.go.
-type DownTrack struct{}

@@ -1,0 +1,117 @@
+package sfu
+
+import (
+	"testing"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+)
+
+// The per-packet paths must not allocate: a reader's packet (parse, fan-out
+// to every down-track through a writer, cache store) and a NACK answer.
+
+func TestForwardDoesNotAllocate(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		kind  webrtc.RTPCodecType
+		codec webrtc.RTPCodecParameters
+		body  func(seq uint16) []byte
+	}{
+		{"vp8", webrtc.RTPCodecTypeVideo, codecVP8, func(seq uint16) []byte {
+			return vp8Payload(seq, uint8(seq), 0, true, true, make([]byte, 1100))
+		}},
+		{"opus", webrtc.RTPCodecTypeAudio, codecOpus, func(uint16) []byte { return make([]byte, 120) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rig := newTestRig(t, tc.kind, tc.codec, nil)
+			l := rig.layer(0)
+			w := &fakeWriter{}
+			var dts []*DownTrack
+			for range 10 {
+				dts = append(dts, rig.downTrack(Preferences{}, w))
+			}
+			packets := make([][]byte, 64)
+			for i := range packets {
+				h := rtp.Header{SequenceNumber: uint16(i), Timestamp: uint32(i) * 3000, SSRC: 1000, PayloadType: 96}
+				_ = h.SetExtension(publisherLevelID, []byte{0x80 | 30})
+				packets[i] = rtpPacket(t, h, tc.body(uint16(i)))
+			}
+			seq := 0
+			step := func() {
+				raw := packets[seq%len(packets)]
+				// Rewrite the sequence number so that the stream goes on
+				// through the wrap, as a real one does.
+				raw[2], raw[3] = byte(seq>>8), byte(seq)
+				feed(l, raw, int64(seq)*1e6)
+				seq++
+			}
+			// Warm up: fill the cache, so that every slot has a buffer.
+			for range 2048 {
+				step()
+			}
+			// Make the down-tracks switch layers (to exercise the VP8
+			// rewrite) by pausing and resuming them.
+			for _, d := range dts {
+				d.SetPreferences(Preferences{Paused: true})
+			}
+			for range 5 {
+				step()
+			}
+			for _, d := range dts {
+				d.SetPreferences(Preferences{})
+			}
+			step()
+			if r := dts[0].m.vp8Off; tc.kind == webrtc.RTPCodecTypeVideo && r.PictureID == 0 {
+				t.Fatal("no picture id offset after the pause: the rewrite is not exercised")
+			}
+			before := w.count.Load()
+			if avg := testing.AllocsPerRun(1000, step); avg != 0 {
+				t.Fatalf("%.2f allocations per packet, want 0", avg)
+			}
+			if sent := w.count.Load() - before; sent < 1000*int64(len(dts)) {
+				t.Fatalf("only %d packets written", sent)
+			}
+			if st := dts[0].Stats(); st.LayerSwitches != 2 {
+				t.Fatalf("layer switches = %d, want 2", st.LayerSwitches)
+			}
+		})
+	}
+}
+
+func TestNACKAnswerDoesNotAllocate(t *testing.T) {
+	rig := newTestRig(t, webrtc.RTPCodecTypeVideo, codecVP8, nil)
+	l := rig.layer(0)
+	w := &fakeWriter{}
+	d := rig.downTrack(Preferences{}, w)
+	for i := range 512 {
+		raw := rtpPacket(t, rtp.Header{SequenceNumber: uint16(i), Timestamp: uint32(i / 3 * 3000), SSRC: 1000, PayloadType: 96},
+			vp8Payload(uint16(i/3), uint8(i/3), 0, i%3 == 0, i == 0, make([]byte, 1000)))
+		feed(l, raw, int64(i)*1e6)
+	}
+	// Shift the down-track's numbering with a pause, so that answers need
+	// the recorded offsets and a VP8 rewrite.
+	d.SetPreferences(Preferences{Paused: true})
+	d.SetPreferences(Preferences{})
+	for i := 512; i < 1024; i++ {
+		raw := rtpPacket(t, rtp.Header{SequenceNumber: uint16(i), Timestamp: uint32(i / 3 * 3000), SSRC: 1000, PayloadType: 96},
+			vp8Payload(uint16(i/3), uint8(i/3), 0, i%3 == 0, i%3 == 0, make([]byte, 1000)))
+		feed(l, raw, int64(i)*1e6)
+	}
+	nack, err := rtcp.Marshal([]rtcp.Packet{&rtcp.TransportLayerNack{
+		MediaSSRC: d.ssrc(),
+		Nacks:     []rtcp.NackPair{{PacketID: 520, LostPackets: 0xffff}, {PacketID: 600, LostPackets: 0x00ff}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFeedbackReader(d, nil)
+	before := d.Stats()
+	if avg := testing.AllocsPerRun(100, func() { f.handle(nack) }); avg != 0 {
+		t.Fatalf("%.2f allocations per NACK, want 0", avg)
+	}
+	after := d.Stats()
+	if got := after.NACKsAnswered - before.NACKsAnswered; got != 101*(17+9) {
+		t.Fatalf("answered %d, want %d (missed %d)", got, 101*(17+9), after.NACKsMissed-before.NACKsMissed)
+	}
+}

@@ -1,0 +1,186 @@
+package sfu
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/webrtc/v4"
+)
+
+// iceKeepalive is how often an idle ICE pair is refreshed.
+const iceKeepalive = 2 * time.Second
+
+// Engine is the media plane of one node: the shared pion API objects (one
+// per PeerConnection role, because their interceptors differ), the single
+// media UDP port, the packet buffer pool and the clock.
+type Engine struct {
+	cfg    Config
+	logger *slog.Logger
+	clock  *clock
+	pool   *sync.Pool
+	mux    ice.UDPMux
+	addr   *net.UDPAddr
+	pubAPI *webrtc.API
+	subAPI *webrtc.API
+	wg     sync.WaitGroup // goroutines that outlive a PeerConnection's Close
+
+	mu     sync.Mutex
+	closed bool
+	peers  map[io.Closer]struct{} // open publishers and subscribers
+}
+
+// NewEngine binds the media port and prepares the pion APIs.
+func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	lf := pionLoggerFactory{logger: logger}
+	mux, addr, err := listenUDPMux(cfg, lf)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:    cfg,
+		logger: logger,
+		clock:  newClock(),
+		pool:   newPacketPool(),
+		mux:    mux,
+		addr:   addr,
+		peers:  map[io.Closer]struct{}{},
+	}
+	se := e.settingEngine(lf)
+	if e.pubAPI, err = newAPI(se, true); err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
+	if e.subAPI, err = newAPI(se, false); err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
+	logger.Info("media engine started", "udp", addr.String())
+	return e, nil
+}
+
+// settingEngine applies the connectivity settings shared by both roles.
+func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
+	cfg := e.cfg
+	var se webrtc.SettingEngine
+	se.LoggerFactory = lf
+	se.SetICEUDPMux(e.mux)
+	// mDNS would send multicast off the box; candidates are plain IPs.
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
+	if cfg.IncludeLoopback {
+		se.SetIncludeLoopbackCandidate(true)
+	}
+	switch ip := net.ParseIP(cfg.BindAddress); {
+	case ip != nil && ip.IsLoopback():
+		// Dev mode and tests: advertise and use loopback only.
+		se.SetInterfaceFilter(isLoopbackInterface)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	case len(cfg.Interfaces) > 0:
+		se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
+	}
+	if len(cfg.NodeIPs) > 0 {
+		se.SetNAT1To1IPs(cfg.NodeIPs, webrtc.ICECandidateTypeHost)
+	}
+	return se
+}
+
+// newAPI returns the pion API of a role.
+func newAPI(se webrtc.SettingEngine, publisher bool) (*webrtc.API, error) {
+	me, err := newMediaEngine(publisher)
+	if err != nil {
+		return nil, err
+	}
+	interceptors := subscriberInterceptors
+	if publisher {
+		interceptors = publisherInterceptors
+	}
+	reg, err := interceptors()
+	if err != nil {
+		return nil, err
+	}
+	return webrtc.NewAPI(
+		webrtc.WithSettingEngine(se),
+		webrtc.WithMediaEngine(me),
+		webrtc.WithInterceptorRegistry(reg),
+	), nil
+}
+
+// UDPAddr returns the media port actually bound.
+func (e *Engine) UDPAddr() *net.UDPAddr {
+	a := *e.addr
+	return &a
+}
+
+// Close closes every open publisher and subscriber, then the media port.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	peers := make([]io.Closer, 0, len(e.peers))
+	for p := range e.peers {
+		peers = append(peers, p)
+	}
+	e.mu.Unlock()
+	for _, p := range peers {
+		_ = p.Close()
+	}
+	e.wg.Wait()
+	return e.mux.Close()
+}
+
+// track registers an open peer; false if the engine is closed.
+func (e *Engine) track(p io.Closer) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return false
+	}
+	e.peers[p] = struct{}{}
+	return true
+}
+
+func (e *Engine) untrack(p io.Closer) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.peers, p)
+}
+
+// newPeerConnection creates a PeerConnection of a role.
+func (e *Engine) newPeerConnection(publisher bool) (*webrtc.PeerConnection, error) {
+	api := e.subAPI
+	if publisher {
+		api = e.pubAPI
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{
+		BundlePolicy:  webrtc.BundlePolicyMaxBundle,
+		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new peer connection: %w", err)
+	}
+	return pc, nil
+}
+
+// cacheSize returns the packet cache size for a kind: audio (which is
+// rarely NACKed and has small packets at 50 per second) keeps fewer.
+func (e *Engine) cacheSize(kind webrtc.RTPCodecType) int {
+	if kind == webrtc.RTPCodecTypeAudio {
+		return max(64, e.cfg.PacketCacheSize/8)
+	}
+	return e.cfg.PacketCacheSize
+}

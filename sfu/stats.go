@@ -1,0 +1,117 @@
+package sfu
+
+import "sync/atomic"
+
+// DropReason says why a down-track did not send a packet it was offered.
+type DropReason uint8
+
+const (
+	// DropDuplicate: the packet was already sent (or skipped) once.
+	DropDuplicate DropReason = iota
+	// DropLate: the packet predates the current layer switch or is too old
+	// to place in the outgoing sequence.
+	DropLate
+	// DropPadding: a padding-only packet; the gap is closed so the
+	// subscriber sees no loss.
+	DropPadding
+	// DropMalformed: the payload could not be parsed for rewriting.
+	DropMalformed
+	// DropAwaitingKeyframe: nothing is being forwarded yet (start, resume)
+	// and the packet is not a keyframe of the target layer.
+	DropAwaitingKeyframe
+	// DropWriteFailed: the transport refused the packet (closed, full).
+	DropWriteFailed
+	// NumDropReasons is the number of drop reasons.
+	NumDropReasons
+)
+
+var dropReasonNames = [NumDropReasons]string{
+	"duplicate", "late", "padding", "malformed", "awaiting_keyframe", "write_failed",
+}
+
+// String returns a short snake_case name, suitable as a metric label.
+func (r DropReason) String() string {
+	if r < NumDropReasons {
+		return dropReasonNames[r]
+	}
+	return "unknown"
+}
+
+// DownTrackStats is a snapshot of a down-track's counters.
+type DownTrackStats struct {
+	PacketsSent uint64
+	// BytesSent counts RTP header and payload bytes handed to the transport
+	// (before SRTP), retransmissions included.
+	BytesSent uint64
+	// Dropped counts packets offered to the down-track and not sent, by
+	// reason; index with a DropReason.
+	Dropped [NumDropReasons]uint64
+	// NACKsReceived counts sequence numbers the subscriber asked for;
+	// each is answered (retransmitted) or missed (no longer cached).
+	NACKsReceived uint64
+	NACKsAnswered uint64
+	NACKsMissed   uint64
+	// PLIsReceived counts PLI and FIR messages from the subscriber.
+	PLIsReceived uint64
+	// LayerSwitches counts starts, resumes and simulcast layer changes.
+	LayerSwitches uint64
+}
+
+type downTrackCounters struct {
+	packetsSent   atomic.Uint64
+	bytesSent     atomic.Uint64
+	dropped       [NumDropReasons]atomic.Uint64
+	nacksReceived atomic.Uint64
+	nacksAnswered atomic.Uint64
+	nacksMissed   atomic.Uint64
+	plisReceived  atomic.Uint64
+	layerSwitches atomic.Uint64
+}
+
+func (c *downTrackCounters) snapshot() DownTrackStats {
+	s := DownTrackStats{
+		PacketsSent:   c.packetsSent.Load(),
+		BytesSent:     c.bytesSent.Load(),
+		NACKsReceived: c.nacksReceived.Load(),
+		NACKsAnswered: c.nacksAnswered.Load(),
+		NACKsMissed:   c.nacksMissed.Load(),
+		PLIsReceived:  c.plisReceived.Load(),
+		LayerSwitches: c.layerSwitches.Load(),
+	}
+	for i := range c.dropped {
+		s.Dropped[i] = c.dropped[i].Load()
+	}
+	return s
+}
+
+// LayerStats is a snapshot of one received layer's counters.
+type LayerStats struct {
+	Packets   uint64
+	Bytes     uint64 // whole RTP packets, as received after SRTP
+	Keyframes uint64 // packets that start a keyframe
+	Malformed uint64 // packets dropped because they could not be parsed
+	PLIsSent  uint64 // keyframe requests sent to the publisher
+}
+
+// ReceiverStats is a snapshot of a receiver's counters.
+type ReceiverStats struct {
+	Layers [MaxLayers]LayerStats
+}
+
+type layerCounters struct {
+	packets   atomic.Uint64
+	bytes     atomic.Uint64
+	keyframes atomic.Uint64
+	malformed atomic.Uint64
+	plisSent  atomic.Uint64
+}
+
+func (c *layerCounters) snapshot() LayerStats {
+	return LayerStats{
+		Packets:   c.packets.Load(),
+		Bytes:     c.bytes.Load(),
+		Keyframes: c.keyframes.Load(),
+		Malformed: c.malformed.Load(),
+		PLIsSent:  c.plisSent.Load(),
+	}
+}
