@@ -214,8 +214,9 @@ func TestRoomPageWithoutDevices(t *testing.T) {
 	}
 	fake.request(t, "a ping", func(r *pb.SignalRequest) bool { return r.GetPing() != nil })
 	fake.mu.Lock()
-	defer fake.mu.Unlock()
-	for _, r := range fake.requests {
+	requests := fake.requests
+	fake.mu.Unlock()
+	for _, r := range requests {
 		if r.GetAddTrack() != nil || r.GetOffer() != nil {
 			t.Errorf("a page without devices sent %v", r)
 		}
@@ -224,5 +225,14 @@ func TestRoomPageWithoutDevices(t *testing.T) {
 	p.Eval(`document.getElementById("mic").disabled`, &micDisabled)
 	if !micDisabled {
 		t.Error("the mic button is enabled without a microphone")
+	}
+
+	// The server ends the session: the page says why, in words.
+	fake.session(t, 0).send(&pb.SignalResponse{Message: &pb.SignalResponse_Leave{Leave: &pb.LeaveResponse{
+		Reason: pb.LeaveReason_LEAVE_REASON_ROOM_DELETED,
+	}}})
+	p.WaitJS(`window.parleyDebug.state === "left"`, joinTimeout)
+	if msg := p.Text(`[data-testid="error"]`); msg != "You were disconnected: the room was closed." {
+		t.Errorf("error after the room was deleted: %q", msg)
 	}
 }

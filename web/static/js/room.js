@@ -311,6 +311,18 @@ function removeTrack(trackSid, participantSid) {
 
 // ---- session ----
 
+// leaveReasons words LeaveResponse.reason for people.
+const leaveReasons = {
+  LEAVE_REASON_CLIENT_REQUEST: "you left",
+  LEAVE_REASON_DUPLICATE_IDENTITY: "you joined this room from another tab or device",
+  LEAVE_REASON_PARTICIPANT_REMOVED: "you were removed from the room",
+  LEAVE_REASON_ROOM_DELETED: "the room was closed",
+  LEAVE_REASON_SERVER_SHUTDOWN: "the server is shutting down",
+  LEAVE_REASON_CONNECTION_LOST: "the connection was lost",
+  LEAVE_REASON_JOIN_FAILURE: "joining failed",
+  LEAVE_REASON_NODE_FAILURE: "the server hosting you failed",
+};
+
 function wireEvents() {
   const on = (kind, fn) => signal.addEventListener(kind, (e) => {
     Promise.resolve(fn(e.detail)).catch((err) => console.error(`parley: handling ${kind}:`, err));
@@ -336,9 +348,10 @@ function wireEvents() {
   });
   on("error", (m) => console.warn("parley: server error", m.code, m.message));
   on("leave", (m) => {
-    const why = m.message || m.reason || "the server ended the session";
-    end("left", `Left: ${why}`);
-    if (m.reason !== "LEAVE_REASON_CLIENT_REQUEST") fail(`You were disconnected: ${why}`);
+    if (debug.state !== "joined") return; // we left first
+    const why = m.message || leaveReasons[m.reason] || "the server ended the session";
+    end("left", "Disconnected");
+    fail(`You were disconnected: ${why}.`);
   });
   on("close", (m) => {
     if (debug.state === "joined") {
