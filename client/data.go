@@ -33,7 +33,7 @@ func (r *Room) SendData(m DataMessage) error {
 		Text:                  m.Text,
 		Payload:               m.Payload,
 		DestinationIdentities: m.To,
-	}}}, "data")
+	}}})
 }
 
 // ParticipantUpdate changes this participant's name, metadata and
@@ -56,5 +56,5 @@ func (r *Room) UpdateParticipant(u ParticipantUpdate) error {
 			Metadata:   u.Metadata,
 			Attributes: maps.Clone(u.Attributes),
 		},
-	}}, "update_participant")
+	}})
 }

@@ -87,7 +87,8 @@ func (r *Room) handleTrackPublished(id uint32, resp *parleypb.SignalResponse) {
 }
 
 // handleError routes an ErrorResponse to the call that waits for it, or
-// reports it as an event.
+// reports it as an event: SubscriptionFailed for a subscription (which
+// also ends WaitForTrack), ErrorReceived for anything else.
 func (r *Room) handleError(id uint32, resp *parleypb.SignalResponse) {
 	e := resp.GetError()
 	if e.GetRequestId() != 0 {
@@ -96,19 +97,26 @@ func (r *Room) handleError(id uint32, resp *parleypb.SignalResponse) {
 	if r.reqs.deliver(id, resp) {
 		return
 	}
-	kind := r.reqs.kind(id)
-	if kind == "offer" {
+	kind, subject := r.reqs.lookup(id)
+	err := errorFromResponse(e, id, kind)
+	switch {
+	case kind == "offer":
 		r.pub.offerRefused()
+	case kind == "subscription" && subject != "":
+		r.state.subscriptionFailed(subject, err)
+		return
 	}
-	r.events.push(ErrorReceived{Err: errorFromResponse(e, id, kind)})
+	r.events.push(ErrorReceived{Err: err})
 }
 
+// handleSubscription reports a failed subscription (a server may answer
+// with SubscriptionResponse instead of an ErrorResponse).
 func (r *Room) handleSubscription(id uint32, s *parleypb.SubscriptionResponse) {
 	if s.GetError() == parleypb.ErrorCode_ERROR_CODE_UNSPECIFIED {
 		return
 	}
-	err := &Error{Code: s.GetError(), Message: s.GetMessage(), RequestID: id, Request: r.reqs.kind(id)}
-	r.state.subscriptionFailed(s.GetTrackSid(), err)
+	kind, _ := r.reqs.lookup(id)
+	r.state.subscriptionFailed(s.GetTrackSid(), &Error{Code: s.GetError(), Message: s.GetMessage(), RequestID: id, Request: kind})
 }
 
 func dataEvent(d *parleypb.DataReceived) DataReceived {

@@ -86,22 +86,22 @@ func TestEventQueue(t *testing.T) {
 
 func TestRequestsLog(t *testing.T) {
 	q := newRequests()
-	first, _ := q.assign(&parleypb.SignalRequest{}, "data", false)
+	first, _ := q.assign(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Data{}}, false)
 	for range requestLogSize - 1 {
-		q.assign(&parleypb.SignalRequest{}, "ping", false)
+		q.assign(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Ping{}}, false)
 	}
-	if got := q.kind(first); got != "data" {
+	if got, _ := q.lookup(first); got != "data" {
 		t.Fatalf("kind(%d) = %q, want data", first, got)
 	}
-	q.assign(&parleypb.SignalRequest{}, "ping", false) // overwrites first
-	if got := q.kind(first); got != "" {
+	q.assign(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Ping{}}, false) // overwrites first
+	if got, _ := q.lookup(first); got != "" {
 		t.Fatalf("kind(%d) after wrap = %q, want forgotten", first, got)
 	}
-	if got := q.kind(0); got != "" {
+	if got, _ := q.lookup(0); got != "" {
 		t.Fatalf("kind(0) = %q", got)
 	}
 
-	id, ch := q.assign(&parleypb.SignalRequest{}, "add_track", true)
+	id, ch := q.assign(&parleypb.SignalRequest{}, true)
 	resp := &parleypb.SignalResponse{RequestId: id}
 	if q.deliver(id+1, resp) || !q.deliver(id, resp) || q.deliver(id, resp) {
 		t.Fatal("deliver must reach exactly the waiter, once")
@@ -115,7 +115,7 @@ func TestRequestIDSkipsZero(t *testing.T) {
 	q := newRequests()
 	q.next = ^uint32(0)
 	req := &parleypb.SignalRequest{}
-	if id, _ := q.assign(req, "x", false); id != 1 || req.GetRequestId() != 1 {
+	if id, _ := q.assign(req, false); id != 1 || req.GetRequestId() != 1 {
 		t.Fatalf("id after wrap = %d", id)
 	}
 }

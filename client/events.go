@@ -58,7 +58,9 @@ type TrackSubscribed struct{ Track *RemoteTrack }
 // subscriber connection (unsubscribed or unpublished).
 type TrackUnsubscribed struct{ Track *RemoteTrack }
 
-// SubscriptionFailed: the server refused a subscription.
+// SubscriptionFailed: the server refused a subscription (an
+// ErrorResponse to the UpdateSubscriptionRequest, or a
+// SubscriptionResponse with an error).
 type SubscriptionFailed struct {
 	TrackSid string
 	Err      *Error
@@ -103,7 +105,8 @@ type ConnectionQualityChanged struct {
 type RoomUpdated struct{ Room *parleypb.RoomInfo }
 
 // ErrorReceived: an ErrorResponse no call was waiting for, e.g. for a chat
-// message sent without the publishData grant.
+// message sent without the publishData grant. Errors of subscriptions
+// arrive as SubscriptionFailed instead.
 type ErrorReceived struct{ Err *Error }
 
 // EventsDropped: Count events were discarded because the event buffer was

@@ -13,8 +13,9 @@ import (
 
 // newAPI builds the pion API both PeerConnections share. mDNS is always
 // off by default: it sends multicast off the box and Parley servers never
-// need it. In loopback mode ICE stays on the loopback interface.
-func (c *config) newAPI(loopback bool) (*webrtc.API, error) {
+// need it. In loopback mode ICE stays on the loopback interface. The
+// stamper is added after the codec setup, also a custom one.
+func (c *config) newAPI(loopback bool, stamper *ridStamper) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	ir := &interceptor.Registry{}
 	if c.mediaEngine != nil {
@@ -29,7 +30,9 @@ func (c *config) newAPI(loopback bool) (*webrtc.API, error) {
 			return nil, fmt.Errorf("client: register interceptors: %w", err)
 		}
 	}
+	ir.Add(stamper)
 	var se webrtc.SettingEngine
+	se.LoggerFactory = pionLogs{l: c.logger}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if loopback {
 		se.SetIncludeLoopbackCandidate(true)

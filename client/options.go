@@ -84,8 +84,9 @@ func WithRequestTimeout(d time.Duration) Option {
 	}
 }
 
-// WithLogger sets the logger for the SDK's own diagnostics (never per
-// packet). The default discards.
+// WithLogger sets the logger for the SDK's diagnostics and pion's logs
+// (never per packet; pion traces at slog.LevelDebug-4). The default
+// discards.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {

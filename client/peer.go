@@ -25,7 +25,7 @@ type peer struct {
 // newPeer creates a PeerConnection whose local candidates are sent with
 // send as TrickleRequests for target.
 func newPeer(api *webrtc.API, rc webrtc.Configuration, target parleypb.SignalTarget,
-	send func(*parleypb.SignalRequest, string),
+	send func(*parleypb.SignalRequest),
 ) (*peer, error) {
 	pc, err := api.NewPeerConnection(rc)
 	if err != nil {
@@ -43,7 +43,7 @@ func newPeer(api *webrtc.API, rc webrtc.Configuration, target parleypb.SignalTar
 			}
 			tr.CandidateInit = string(b)
 		}
-		send(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Trickle{Trickle: tr}}, "trickle")
+		send(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Trickle{Trickle: tr}})
 	})
 	return p, nil
 }

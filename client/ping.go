@@ -44,7 +44,7 @@ func (r *Room) pingLoop() {
 		case <-ping.C:
 			r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Ping{
 				Ping: &parleypb.Ping{Timestamp: time.Now().UnixMilli()},
-			}}, "ping")
+			}})
 		}
 	}
 }

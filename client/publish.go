@@ -52,8 +52,10 @@ func (r *Room) PublishTrack(ctx context.Context, track webrtc.TrackLocal, opts T
 
 // PublishSimulcast publishes one video track in up to three simulcast
 // layers: TrackLocalStaticRTPs with the same ID and stream ID and rids "q",
-// "h", "f" (webrtc.WithRTPStreamID). Write each layer's RTP into its
-// track; a keyframe request names the layer's rid.
+// "h", "f" (webrtc.WithRTPStreamID), in any order. Write each layer's RTP
+// into its track; the SDK adds the mid and rid header extensions the
+// server needs to tell the layers apart. A keyframe request names the
+// layer's rid.
 func (r *Room) PublishSimulcast(ctx context.Context, layers []*webrtc.TrackLocalStaticRTP, opts TrackOptions) (*LocalTrack, error) {
 	ordered, rids, err := layerRIDs(layers)
 	if err != nil {
@@ -136,7 +138,7 @@ func simulcastLayers(rids []string, opts TrackOptions) ([]*parleypb.SimulcastLay
 func (r *Room) Unpublish(t *LocalTrack) error {
 	if err := r.send(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_RemoveTrack{
 		RemoveTrack: &parleypb.RemoveTrackRequest{TrackSid: t.Sid()},
-	}}, "remove_track"); err != nil {
+	}}); err != nil {
 		return err
 	}
 	return r.pub.unpublish(t)
@@ -147,7 +149,7 @@ func (r *Room) Unpublish(t *LocalTrack) error {
 func (r *Room) MuteTrack(t *LocalTrack, muted bool) error {
 	if err := r.send(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Mute{
 		Mute: &parleypb.MuteTrackRequest{TrackSid: t.Sid(), Muted: muted},
-	}}, "mute"); err != nil {
+	}}); err != nil {
 		return err
 	}
 	t.setMuted(muted)

@@ -64,7 +64,7 @@ func (p *publisher) offerLocked() error {
 	// server never gets a candidate ahead of its description.
 	p.r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Offer{
 		Offer: sessionDescription(offer, p.offerID),
-	}}, "offer")
+	}})
 	if err := p.pc.SetLocalDescription(offer); err != nil {
 		p.negotiating = false
 		return fmt.Errorf("%w: publisher: set local offer: %v", ErrNegotiation, err)
@@ -150,7 +150,7 @@ func (p *publisher) publish(ctx context.Context, req *parleypb.AddTrackRequest, 
 		return nil, err
 	}
 	defer p.release(req.GetCid())
-	resp, err := p.r.call(ctx, &parleypb.SignalRequest{Message: &parleypb.SignalRequest_AddTrack{AddTrack: req}}, "add_track",
+	resp, err := p.r.call(ctx, &parleypb.SignalRequest{Message: &parleypb.SignalRequest_AddTrack{AddTrack: req}},
 		func(id uint32) { p.setPending(req.GetCid(), id) })
 	if err != nil {
 		return nil, fmt.Errorf("client: publish %q: %w", req.GetCid(), err)
@@ -163,8 +163,11 @@ func (p *publisher) publish(ctx context.Context, req *parleypb.AddTrackRequest, 
 	if err != nil {
 		p.r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_RemoveTrack{
 			RemoveTrack: &parleypb.RemoveTrackRequest{TrackSid: info.GetSid()},
-		}}, "remove_track")
+		}})
 		return nil, err
+	}
+	if len(rids) > 0 {
+		p.r.rids.add(tr)
 	}
 	t := newLocalTrack(info, req.GetCid(), rids, tr, layers[0])
 	p.mu.Lock()
@@ -205,6 +208,7 @@ func (p *publisher) unpublish(t *LocalTrack) error {
 	if !ok {
 		return fmt.Errorf("client: unpublish %s: not published", t.sid)
 	}
+	p.r.rids.remove(t.transceiver)
 	if err := p.pc.RemoveTrack(t.transceiver.Sender()); err != nil {
 		return fmt.Errorf("%w: remove track %s: %v", ErrNegotiation, t.sid, err)
 	}

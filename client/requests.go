@@ -20,17 +20,19 @@ type requests struct {
 }
 
 type loggedRequest struct {
-	id   uint32
-	kind string
+	id      uint32
+	kind    string
+	subject string
 }
 
 func newRequests() *requests {
 	return &requests{waiters: make(map[uint32]chan *parleypb.SignalResponse)}
 }
 
-// assign gives req a fresh request_id and remembers its kind. With wait,
-// it also returns a channel that receives the response carrying that id.
-func (q *requests) assign(req *parleypb.SignalRequest, kind string, wait bool) (uint32, chan *parleypb.SignalResponse) {
+// assign gives req a fresh request_id and remembers what it was. With
+// wait, it also returns a channel that receives the response carrying that
+// id.
+func (q *requests) assign(req *parleypb.SignalRequest, wait bool) (uint32, chan *parleypb.SignalResponse) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.next++
@@ -39,7 +41,7 @@ func (q *requests) assign(req *parleypb.SignalRequest, kind string, wait bool) (
 	}
 	id := q.next
 	req.RequestId = id
-	q.log[id%requestLogSize] = loggedRequest{id: id, kind: kind}
+	q.log[id%requestLogSize] = loggedRequest{id: id, kind: requestKind(req), subject: requestSubject(req)}
 	if !wait {
 		return id, nil
 	}
@@ -72,15 +74,42 @@ func (q *requests) deliver(id uint32, resp *parleypb.SignalResponse) bool {
 	return true
 }
 
-// kind names the request id, or "" when it is unknown or forgotten.
-func (q *requests) kind(id uint32) string {
+// lookup returns the kind and subject of request id, or "" when it is
+// unknown or forgotten.
+func (q *requests) lookup(id uint32) (kind, subject string) {
 	if id == 0 {
-		return ""
+		return "", ""
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if e := q.log[id%requestLogSize]; e.id == id {
-		return e.kind
+		return e.kind, e.subject
+	}
+	return "", ""
+}
+
+// requestKind is the name of the request's message field ("add_track",
+// "subscription", ...), as in signal.proto.
+func requestKind(req *parleypb.SignalRequest) string {
+	m := req.ProtoReflect()
+	if f := m.WhichOneof(m.Descriptor().Oneofs().ByName("message")); f != nil {
+		return string(f.Name())
+	}
+	return ""
+}
+
+// requestSubject is the track a request is about, if any, so that an error
+// can be pinned on it.
+func requestSubject(req *parleypb.SignalRequest) string {
+	switch {
+	case req.GetSubscription() != nil && len(req.GetSubscription().GetTracks()) > 0:
+		return req.GetSubscription().GetTracks()[0].GetTrackSid()
+	case req.GetAddTrack() != nil:
+		return req.GetAddTrack().GetCid()
+	case req.GetRemoveTrack() != nil:
+		return req.GetRemoveTrack().GetTrackSid()
+	case req.GetMute() != nil:
+		return req.GetMute().GetTrackSid()
 	}
 	return ""
 }

@@ -36,6 +36,7 @@ type Room struct {
 	state  *roomState
 	pub    *publisher
 	sub    *subscriber
+	rids   *ridStamper
 
 	lastPong atomic.Int64 // unix nanoseconds
 	rtt      atomic.Int64 // nanoseconds
@@ -120,7 +121,7 @@ func (r *Room) handshake(ep endpoint, token string) error {
 		Client:        r.cfg.clientInfo,
 		ResumeToken:   r.cfg.resumeToken,
 	}}}
-	id, _ := r.reqs.assign(req, "join", false)
+	id, _ := r.reqs.assign(req, false)
 	if err := tr.Send(req); err != nil {
 		return fmt.Errorf("client: send join: %w", err)
 	}
@@ -140,7 +141,8 @@ func (r *Room) handshake(ep endpoint, token string) error {
 
 // setup builds the PeerConnections and the state from the JoinResponse.
 func (r *Room) setup(ep endpoint) error {
-	api, err := r.cfg.newAPI(r.cfg.loopbackFor(ep))
+	r.rids = newRIDStamper()
+	api, err := r.cfg.newAPI(r.cfg.loopbackFor(ep), r.rids)
 	if err != nil {
 		return err
 	}
@@ -228,7 +230,7 @@ func (r *Room) Leave(ctx context.Context) error {
 	req := &parleypb.SignalRequest{Message: &parleypb.SignalRequest_Leave{Leave: &parleypb.LeaveRequest{
 		Reason: parleypb.LeaveReason_LEAVE_REASON_CLIENT_REQUEST,
 	}}}
-	r.reqs.assign(req, "leave", false)
+	r.reqs.assign(req, false)
 	written := make(chan error, 1)
 	err := r.out.push(outgoing{req: req, written: written})
 	if err == nil {
@@ -276,16 +278,18 @@ func (r *Room) Disconnected() (Disconnected, bool) {
 // events are read.
 func (r *Room) Events() <-chan Event { return r.events.ch }
 
-// sendAsync queues a request whose errors are reported as ErrorReceived
-// events. It fails only when the room is closed or the queue is full.
-func (r *Room) sendAsync(req *parleypb.SignalRequest, kind string) {
-	if err := r.send(req, kind); err != nil {
-		r.log.Debug("request not sent", "kind", kind, "err", err)
+// sendAsync is send for internal requests (candidates, answers, pings)
+// whose callers have nobody to report a closed room to.
+func (r *Room) sendAsync(req *parleypb.SignalRequest) {
+	if err := r.send(req); err != nil {
+		r.log.Debug("request not sent", "kind", requestKind(req), "err", err)
 	}
 }
 
-func (r *Room) send(req *parleypb.SignalRequest, kind string) error {
-	r.reqs.assign(req, kind, false)
+// send queues a request whose server errors are reported as events. It
+// fails only when the room is closed or the queue is full.
+func (r *Room) send(req *parleypb.SignalRequest) error {
+	r.reqs.assign(req, false)
 	return r.out.push(outgoing{req: req})
 }
 
@@ -293,8 +297,9 @@ func (r *Room) send(req *parleypb.SignalRequest, kind string) error {
 // ErrorResponse (returned as *Error), the request timeout, ctx or the end
 // of the session. assigned, if set, learns the request id before the
 // request is queued.
-func (r *Room) call(ctx context.Context, req *parleypb.SignalRequest, kind string, assigned func(uint32)) (*parleypb.SignalResponse, error) {
-	id, ch := r.reqs.assign(req, kind, true)
+func (r *Room) call(ctx context.Context, req *parleypb.SignalRequest, assigned func(uint32)) (*parleypb.SignalResponse, error) {
+	id, ch := r.reqs.assign(req, true)
+	kind := requestKind(req)
 	defer r.reqs.forget(id)
 	if assigned != nil {
 		assigned(id)

@@ -21,24 +21,24 @@ type SubscriptionPrefs struct {
 
 // Subscribe asks for a track (needed with WithAutoSubscribe(false)). The
 // track arrives as a TrackSubscribed event (or from WaitForTrack); a
-// refusal as SubscriptionFailed.
+// refusal as a SubscriptionFailed event (and from WaitForTrack).
 func (r *Room) Subscribe(trackSid string, prefs SubscriptionPrefs) error {
-	return r.updateSubscription(trackSid, true, prefs, "subscription")
+	return r.updateSubscription(trackSid, true, prefs)
 }
 
 // UpdateSubscription changes the preferences of a subscribed track, e.g.
 // its size when the tile is resized or Paused when it scrolls off screen.
 func (r *Room) UpdateSubscription(trackSid string, prefs SubscriptionPrefs) error {
-	return r.updateSubscription(trackSid, true, prefs, "subscription")
+	return r.updateSubscription(trackSid, true, prefs)
 }
 
 // Unsubscribe stops receiving a track; a TrackUnsubscribed event follows
 // when the server has removed it from the subscriber connection.
 func (r *Room) Unsubscribe(trackSid string) error {
-	return r.updateSubscription(trackSid, false, SubscriptionPrefs{}, "unsubscription")
+	return r.updateSubscription(trackSid, false, SubscriptionPrefs{})
 }
 
-func (r *Room) updateSubscription(sid string, subscribe bool, p SubscriptionPrefs, kind string) error {
+func (r *Room) updateSubscription(sid string, subscribe bool, p SubscriptionPrefs) error {
 	return r.send(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Subscription{
 		Subscription: &parleypb.UpdateSubscriptionRequest{Tracks: []*parleypb.TrackSubscription{{
 			TrackSid:  sid,
@@ -49,7 +49,7 @@ func (r *Room) updateSubscription(sid string, subscribe bool, p SubscriptionPref
 			Paused:    p.Paused,
 			Quality:   p.Quality,
 		}}},
-	}}, kind)
+	}})
 }
 
 // WaitForTrack returns the subscribed track trackSid as soon as its media

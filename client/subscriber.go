@@ -53,7 +53,7 @@ func (s *subscriber) handleOffer(sd *parleypb.SessionDescription) error {
 	// server never gets a candidate ahead of its description.
 	s.r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Answer{
 		Answer: sessionDescription(answer, sd.GetId()),
-	}}, "answer")
+	}})
 	if err := s.pc.SetLocalDescription(answer); err != nil {
 		return fmt.Errorf("%w: subscriber: set local answer: %v", ErrNegotiation, err)
 	}

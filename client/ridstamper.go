@@ -1,0 +1,95 @@
+package client
+
+import (
+	"sync"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// ridStamper writes the mid (RFC 9143 section 15) and rid (RFC 8852
+// section 3.3) header extensions on the packets of simulcast layers. A
+// simulcast offer declares no SSRCs, so the receiver can tell the layers
+// apart only by these extensions, and pion leaves writing them to the
+// application. Publishing simulcast with the SDK therefore needs nothing
+// but WriteRTP on each layer.
+//
+// The stamper is the interceptor factory and the interceptor at once: one
+// per Room, shared by its PeerConnections (only the publisher binds local
+// streams).
+type ridStamper struct {
+	interceptor.NoOp
+
+	mu     sync.Mutex
+	layers map[uint32]stampedLayer // by SSRC
+}
+
+type stampedLayer struct {
+	// tr gives the mid, which pion assigns in CreateOffer, before the
+	// stream is bound (when the answer is applied).
+	tr  *webrtc.RTPTransceiver
+	rid string
+}
+
+func newRIDStamper() *ridStamper {
+	return &ridStamper{layers: make(map[uint32]stampedLayer)}
+}
+
+// NewInterceptor implements interceptor.Factory.
+func (s *ridStamper) NewInterceptor(string) (interceptor.Interceptor, error) { return s, nil }
+
+// add registers the encodings of a simulcast transceiver.
+func (s *ridStamper) add(tr *webrtc.RTPTransceiver) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range tr.Sender().GetParameters().Encodings {
+		if e.RID != "" {
+			s.layers[uint32(e.SSRC)] = stampedLayer{tr: tr, rid: e.RID}
+		}
+	}
+}
+
+// remove forgets the encodings of a transceiver.
+func (s *ridStamper) remove(tr *webrtc.RTPTransceiver) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ssrc, l := range s.layers {
+		if l.tr == tr {
+			delete(s.layers, ssrc)
+		}
+	}
+}
+
+// BindLocalStream implements interceptor.Interceptor. Streams that are not
+// simulcast layers pass through untouched.
+func (s *ridStamper) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
+	s.mu.Lock()
+	l, ok := s.layers[info.SSRC]
+	s.mu.Unlock()
+	if !ok {
+		return writer
+	}
+	var midID, ridID uint8
+	for _, e := range info.RTPHeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
+		}
+	}
+	mid, rid := []byte(l.tr.Mid()), []byte(l.rid)
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		// The header is the track's per-binding copy; pion's own
+		// interceptors (TWCC) set extensions on it the same way.
+		if midID != 0 && len(mid) > 0 {
+			_ = h.SetExtension(midID, mid)
+		}
+		if ridID != 0 {
+			_ = h.SetExtension(ridID, rid)
+		}
+		return writer.Write(h, payload, a)
+	})
+}
