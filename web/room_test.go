@@ -173,26 +173,26 @@ func TestRoomPageJoinFailures(t *testing.T) {
 		{"bad token", "?token=bad", 0, []string{"Could not join", "ERROR_CODE_UNAUTHENTICATED", "token expired"}},
 		{"guest tokens disabled", "?name=Zed", http.StatusForbidden, []string{"HTTP 403", "guest tokens are disabled on this server", "?token="}},
 	}
+	// Page methods fail the browser's test, so the cases run in its
+	// goroutine, one page each.
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			fake.mu.Lock()
-			fake.guestStatus = tt.guestStatus
-			fake.mu.Unlock()
-			p := b.NewPage(tt.name)
-			p.Navigate(srv.URL + "/demo" + tt.query)
-			p.WaitJS(`window.parleyDebug.state === "failed"`, joinTimeout)
-			msg := p.Text(`[data-testid="error"]`)
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error message %q lacks %q", msg, w)
-				}
+		fake.mu.Lock()
+		fake.guestStatus = tt.guestStatus
+		fake.mu.Unlock()
+		p := b.NewPage(tt.name)
+		p.Navigate(srv.URL + "/demo" + tt.query)
+		p.WaitJS(`window.parleyDebug.state === "failed"`, joinTimeout)
+		msg := p.Text(`[data-testid="error"]`)
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: error message %q lacks %q", tt.name, msg, w)
 			}
-			var hidden bool
-			p.Eval(`document.querySelector('[data-testid="error"]').hidden`, &hidden)
-			if hidden {
-				t.Error("the error message is hidden")
-			}
-		})
+		}
+		var hidden bool
+		p.Eval(`document.querySelector('[data-testid="error"]').hidden`, &hidden)
+		if hidden {
+			t.Errorf("%s: the error message is hidden", tt.name)
+		}
 	}
 }
 

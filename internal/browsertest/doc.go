@@ -1,21 +1,32 @@
 // Package browsertest drives headless Chromium from go test with chromedp,
 // for Parley's browser end-to-end tests.
 //
-// A test starts one browser and opens a tab per participant; each tab lives
-// in its own browser context, so it has its own cookies and storage:
+// A package with browser tests runs them in a network namespace of its own
+// (see [Main]), then a test starts one browser and opens a tab per
+// participant; each tab lives in its own browser context, so it has its own
+// cookies and storage:
 //
-//	b := browsertest.Start(t)
-//	alice := b.NewPage("alice")
-//	alice.Navigate(srv.URL + "/demo?name=Alice")
-//	alice.WaitJS(`window.parleyDebug?.state === "joined"`, 20*time.Second)
-//	browsertest.WaitFor(t, 20*time.Second, "alice decodes video", func() error {
-//		return alice.Stats().RequireVideoFrames(30)
-//	})
+//	func TestMain(m *testing.M) { browsertest.Main(m) }
 //
-// The browser uses a fake camera and microphone and accepts media
-// permissions without a prompt; [DenyPermissions] takes one back for a page.
-// Chromium is Debian's /usr/bin/chromium or $CHROMIUM. When it is missing,
-// the test fails (it never skips): `make test` installs it.
+//	func TestCall(t *testing.T) {
+//		b := browsertest.Start(t)
+//		alice := b.NewPage("alice")
+//		alice.Navigate(srv.URL + "/demo?name=Alice")
+//		alice.WaitJS(`window.parleyDebug.state === "joined"`, 20*time.Second)
+//		browsertest.WaitFor(t, 20*time.Second, "alice decodes video", func() error {
+//			if n := alice.Stats().FramesDecoded(); n < 30 {
+//				return fmt.Errorf("framesDecoded %d", n)
+//			}
+//			return nil
+//		})
+//	}
+//
+// The browser uses a fake camera, microphone and screen, and grants media
+// permissions without a prompt. A browser started with
+// [WithPerPagePermissions] grants them per page instead, so that
+// [DenyPermissions] can take one away. Chromium is Debian's
+// /usr/bin/chromium or $CHROMIUM. When it is missing, the test fails (it
+// never skips): `make test` installs it.
 //
 // # Page convention
 //

@@ -8,4 +8,6 @@ var (
 	// ErrNoPeerConnections is returned by stats when the page exposes no
 	// window.parleyDebug.pcs.
 	ErrNoPeerConnections = errors.New("browsertest: page exposes no window.parleyDebug.pcs")
+
+	errTimeout = errors.New("browsertest: timed out")
 )

@@ -28,8 +28,9 @@ func DenyPermissions(names ...string) PageOption {
 }
 
 // Page is one tab in a browser context of its own. Its methods fail the
-// test on error (the Err variants return the error instead); call them from
-// the test goroutine.
+// test that started the browser on error (the Err variants return the error
+// instead), so call them from that test's goroutine: a subtest that uses
+// them starts a browser of its own.
 type Page struct {
 	b       *Browser
 	name    string

@@ -1,15 +1,12 @@
 package browsertest
 
 import (
-	"errors"
 	"testing"
 	"time"
 )
 
 // PollInterval is how often WaitFor and WaitJS check their condition.
 const PollInterval = 100 * time.Millisecond
-
-var errTimeout = errors.New("timed out")
 
 // poll calls cond every PollInterval until it returns true or timeout
 // passes; cond always runs at least once, and once more at the deadline.
