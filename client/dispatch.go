@@ -81,8 +81,16 @@ func (r *Room) handleTrackPublished(id uint32, resp *parleypb.SignalResponse) {
 	if id == 0 {
 		id = r.pub.pendingRequest(resp.GetTrackPublished().GetCid())
 	}
-	if !r.reqs.deliver(id, resp) {
-		r.log.Debug("TrackPublishedResponse nobody waits for", "cid", resp.GetTrackPublished().GetCid())
+	if r.reqs.deliver(id, resp) {
+		return
+	}
+	// The call gave up (timeout, cancelled): the server published a track
+	// that will never get media. Take it back.
+	if sid := resp.GetTrackPublished().GetTrack().GetSid(); sid != "" {
+		r.log.Info("unpublishing a track accepted too late", "cid", resp.GetTrackPublished().GetCid(), "sid", sid)
+		r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_RemoveTrack{
+			RemoveTrack: &parleypb.RemoveTrackRequest{TrackSid: sid},
+		}})
 	}
 }
 

@@ -157,12 +157,19 @@ func TestRequestErrors(t *testing.T) {
 			_, err := r.PublishTrack(context.Background(), track, TrackOptions{})
 			errs <- err
 		}()
-		sess.expect(t, "add_track", isAdd) // and never answer
+		q := sess.expect(t, "add_track", isAdd) // answered only after the timeout
 		if _, err := r.PublishTrack(context.Background(), track, TrackOptions{}); !errors.Is(err, ErrDuplicateTrack) {
 			t.Fatalf("second publish of the same cid: %v", err)
 		}
 		if err := <-errs; !errors.Is(err, ErrTimeout) {
 			t.Fatalf("err = %v, want ErrTimeout", err)
+		}
+		// A late acceptance is taken back.
+		sess.respond(t, &parleypb.SignalResponse{RequestId: q.GetRequestId(), Message: &parleypb.SignalResponse_TrackPublished{
+			TrackPublished: &parleypb.TrackPublishedResponse{Cid: "cam-2", Track: &parleypb.TrackInfo{Sid: "TR_late"}}}})
+		rm := sess.expect(t, "remove_track", func(q *parleypb.SignalRequest) bool { return q.GetRemoveTrack() != nil })
+		if rm.GetRemoveTrack().GetTrackSid() != "TR_late" {
+			t.Fatalf("removed %v", rm)
 		}
 	})
 

@@ -67,7 +67,8 @@ func (t *grpcTransport) Recv() (*parleypb.SignalResponse, error) {
 
 func (t *grpcTransport) Close() error {
 	t.once.Do(func() {
-		_ = t.stream.CloseSend()
+		// Cancelling ends the stream (RST_STREAM). CloseSend is not used:
+		// it must not run concurrently with the writer's Send.
 		t.cancel()
 		_ = t.cc.Close()
 	})

@@ -76,12 +76,12 @@ func (t *wsTransport) Recv() (*parleypb.SignalResponse, error) {
 
 func (t *wsTransport) Close() error {
 	t.once.Do(func() {
-		// A close handshake when the peer is alive (bounded by the library
-		// at 5 s); CloseNow if it is not.
-		if err := t.conn.Close(websocket.StatusNormalClosure, ""); err != nil {
-			_ = t.conn.CloseNow()
-		}
+		// No close handshake: by now the Room's context has ended the read,
+		// which closes the connection in coder/websocket anyway, and a
+		// handshake with a dead peer would block for seconds. After Leave
+		// the server has closed first and the library answered its frame.
 		t.cancel()
+		_ = t.conn.CloseNow()
 		t.client.CloseIdleConnections()
 	})
 	return nil
