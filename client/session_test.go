@@ -405,3 +405,25 @@ func TestPingPong(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func protoEqual(a, b proto.Message) bool { return proto.Equal(a, b) }
+
+func TestJoinOptions(t *testing.T) {
+	checkLeaks(t)
+	srv := newFakeServer(t)
+	done := make(chan *Room, 1)
+	go func() {
+		r, err := Connect(context.Background(), srv.wsURL, "tok", WithAutoSubscribe(false), WithResumeToken("resume-1"))
+		if err != nil {
+			t.Error(err)
+		}
+		done <- r
+	}()
+	jr := srv.accept(t).join(t, basicJoin())
+	want := &parleypb.JoinRequest{Token: "tok", AutoSubscribe: ptr(false), ResumeToken: "resume-1",
+		Client: &parleypb.ClientInfo{Sdk: sdkName, Version: sdkVersion}}
+	if !protoEqual(jr, want) {
+		t.Fatalf("JoinRequest %v, want %v", jr, want)
+	}
+	if r := <-done; r != nil {
+		_ = r.Close()
+	}
+}
