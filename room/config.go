@@ -1,0 +1,31 @@
+package room
+
+import "time"
+
+// Config configures a [Manager]. Start from [DefaultConfig].
+type Config struct {
+	// NodeID names this node in participant infos (cascade).
+	NodeID string `yaml:"node_id"`
+	// AutoCreate creates a room on the first join. When false only tokens
+	// with the room-create grant (or RoomService) create rooms.
+	AutoCreate bool `yaml:"auto_create"`
+	// EmptyTimeout is how long an empty room lives before it is closed.
+	EmptyTimeout time.Duration `yaml:"empty_timeout"`
+	// MaxParticipants per room; zero means no limit.
+	MaxParticipants int `yaml:"max_participants"`
+	// MaxTracks a participant may publish; zero means no limit.
+	MaxTracks int `yaml:"max_tracks"`
+	// MaxRooms on this node; zero means no limit.
+	MaxRooms int `yaml:"max_rooms"`
+}
+
+// DefaultConfig returns the production defaults.
+func DefaultConfig() Config {
+	return Config{
+		AutoCreate:      true,
+		EmptyTimeout:    5 * time.Minute,
+		MaxParticipants: 100,
+		MaxTracks:       8,
+		MaxRooms:        0,
+	}
+}
