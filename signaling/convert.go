@@ -1,0 +1,197 @@
+package signaling
+
+import (
+	"github.com/pion/webrtc/v4"
+
+	pb "github.com/parley-sfu/parley/proto/parleypb"
+	"github.com/parley-sfu/parley/room"
+	"github.com/parley-sfu/parley/sfu"
+)
+
+// Conversions between room's types and the wire contract. Enum values map
+// one to one; the tables below are the only place that knows both sides.
+
+var kindToPB = map[room.TrackKind]pb.TrackKind{
+	room.KindAudio: pb.TrackKind_TRACK_KIND_AUDIO,
+	room.KindVideo: pb.TrackKind_TRACK_KIND_VIDEO,
+}
+
+var sourceToPB = map[room.TrackSource]pb.TrackSource{
+	room.SourceCamera:           pb.TrackSource_TRACK_SOURCE_CAMERA,
+	room.SourceMicrophone:       pb.TrackSource_TRACK_SOURCE_MICROPHONE,
+	room.SourceScreenShare:      pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE,
+	room.SourceScreenShareAudio: pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE_AUDIO,
+}
+
+var leaveToPB = map[room.LeaveReason]pb.LeaveReason{
+	room.LeaveClientRequest:     pb.LeaveReason_LEAVE_REASON_CLIENT_REQUEST,
+	room.LeaveDuplicateIdentity: pb.LeaveReason_LEAVE_REASON_DUPLICATE_IDENTITY,
+	room.LeaveRemoved:           pb.LeaveReason_LEAVE_REASON_PARTICIPANT_REMOVED,
+	room.LeaveRoomDeleted:       pb.LeaveReason_LEAVE_REASON_ROOM_DELETED,
+	room.LeaveServerShutdown:    pb.LeaveReason_LEAVE_REASON_SERVER_SHUTDOWN,
+	room.LeaveConnectionLost:    pb.LeaveReason_LEAVE_REASON_CONNECTION_LOST,
+	room.LeaveJoinFailure:       pb.LeaveReason_LEAVE_REASON_JOIN_FAILURE,
+	room.LeaveNodeFailure:       pb.LeaveReason_LEAVE_REASON_NODE_FAILURE,
+}
+
+func kindFromPB(k pb.TrackKind) room.TrackKind {
+	for rk, pk := range kindToPB {
+		if pk == k {
+			return rk
+		}
+	}
+	return room.KindUnknown
+}
+
+func sourceFromPB(s pb.TrackSource) room.TrackSource {
+	for rs, ps := range sourceToPB {
+		if ps == s {
+			return rs
+		}
+	}
+	return room.SourceUnknown
+}
+
+// qualities names layer indexes by quality, lowest first.
+var qualities = [sfu.MaxLayers]pb.VideoQuality{
+	pb.VideoQuality_VIDEO_QUALITY_LOW,
+	pb.VideoQuality_VIDEO_QUALITY_MEDIUM,
+	pb.VideoQuality_VIDEO_QUALITY_HIGH,
+}
+
+// layerQuality maps layer index i of n layers to a quality: the top layer
+// is HIGH, the one below MEDIUM, the bottom LOW.
+func layerQuality(i, n int) pb.VideoQuality {
+	if i < 0 || i >= n || n > sfu.MaxLayers {
+		return pb.VideoQuality_VIDEO_QUALITY_OFF
+	}
+	return qualities[sfu.MaxLayers-n+i]
+}
+
+func layersToPB(layers []sfu.LayerInfo) []*pb.SimulcastLayer {
+	out := make([]*pb.SimulcastLayer, len(layers))
+	for i, l := range layers {
+		out[i] = &pb.SimulcastLayer{
+			Quality: layerQuality(i, len(layers)),
+			Rid:     l.RID,
+			Width:   l.Width,
+			Height:  l.Height,
+			Bitrate: l.Bitrate,
+			Fps:     l.FPS,
+		}
+	}
+	return out
+}
+
+// layersFromPB keeps the announced order, which is lowest quality first.
+func layersFromPB(layers []*pb.SimulcastLayer) []sfu.LayerInfo {
+	out := make([]sfu.LayerInfo, len(layers))
+	for i, l := range layers {
+		out[i] = sfu.LayerInfo{RID: l.GetRid(), Width: l.GetWidth(), Height: l.GetHeight(), Bitrate: l.GetBitrate(), FPS: l.GetFps()}
+	}
+	return out
+}
+
+func trackToPB(t room.TrackInfo) *pb.TrackInfo {
+	return &pb.TrackInfo{
+		Sid:                 t.SID,
+		ParticipantSid:      t.ParticipantSID,
+		ParticipantIdentity: t.ParticipantIdentity,
+		Kind:                kindToPB[t.Kind],
+		Source:              sourceToPB[t.Source],
+		Name:                t.Name,
+		MimeType:            t.MimeType,
+		Muted:               t.Muted,
+		Width:               t.Width,
+		Height:              t.Height,
+		Simulcast:           t.Simulcast,
+		Layers:              layersToPB(t.Layers),
+		Remote:              t.Remote,
+		Dtx:                 t.DTX,
+		Red:                 t.RED,
+		StreamId:            t.ParticipantSID,
+	}
+}
+
+func permissionToPB(p room.Permission) *pb.ParticipantPermission {
+	out := &pb.ParticipantPermission{
+		CanPublish:     p.CanPublish,
+		CanSubscribe:   p.CanSubscribe,
+		CanPublishData: p.CanPublishData,
+	}
+	for _, s := range p.PublishSources {
+		out.CanPublishSources = append(out.CanPublishSources, sourceToPB[s])
+	}
+	return out
+}
+
+func participantToPB(p room.ParticipantInfo) *pb.ParticipantInfo {
+	out := &pb.ParticipantInfo{
+		Sid:        p.SID,
+		Identity:   p.Identity,
+		Name:       p.Name,
+		Metadata:   p.Metadata,
+		Attributes: p.Attributes,
+		JoinedAt:   p.JoinedAt.UnixMilli(),
+		Permission: permissionToPB(p.Permission),
+		NodeId:     p.NodeID,
+		Remote:     p.Remote,
+	}
+	for _, t := range p.Tracks {
+		out.Tracks = append(out.Tracks, trackToPB(t))
+	}
+	return out
+}
+
+func roomToPB(r room.RoomInfo) *pb.RoomInfo {
+	return &pb.RoomInfo{
+		Sid:             r.SID,
+		Name:            r.Name,
+		EmptyTimeout:    uint32(r.EmptyTimeout.Seconds()),
+		MaxParticipants: uint32(r.MaxParticipants),
+		CreationTime:    r.CreatedAt.UnixMilli(),
+		Metadata:        r.Metadata,
+		NumParticipants: uint32(r.NumParticipants),
+		NumPublishers:   uint32(r.NumPublishers),
+	}
+}
+
+func sdpToPB(d webrtc.SessionDescription, id uint32) *pb.SessionDescription {
+	return &pb.SessionDescription{Type: d.Type.String(), Sdp: d.SDP, Id: id}
+}
+
+// eventToPB turns a room event into the message the client receives; nil
+// for events that have no wire form.
+func eventToPB(ev room.Event, s *session) *pb.SignalResponse {
+	switch e := ev.(type) {
+	case room.ParticipantJoinedEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantJoined{ParticipantJoined: &pb.ParticipantJoined{Participant: participantToPB(e.Participant)}}}
+	case room.ParticipantLeftEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantLeft{ParticipantLeft: &pb.ParticipantLeft{ParticipantSid: e.SID, Identity: e.Identity, Reason: leaveToPB[e.Reason]}}}
+	case room.ParticipantUpdatedEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantUpdated{ParticipantUpdated: &pb.ParticipantUpdated{Participant: participantToPB(e.Participant)}}}
+	case room.TrackPublishedEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_TrackAdded{TrackAdded: &pb.TrackPublished{Track: trackToPB(e.Track)}}}
+	case room.TrackUnpublishedEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_TrackRemoved{TrackRemoved: &pb.TrackUnpublished{TrackSid: e.TrackSID, ParticipantSid: e.ParticipantSID}}}
+	case room.TrackMutedEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_TrackMuted{TrackMuted: &pb.TrackMuted{TrackSid: e.TrackSID, ParticipantSid: e.ParticipantSID, Muted: e.Muted}}}
+	case room.DataEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_Data{Data: &pb.DataReceived{
+			Id: e.ID, Topic: e.Topic, Text: e.Text, Payload: e.Payload,
+			FromSid: e.FromSID, FromIdentity: e.FromIdentity, FromName: e.FromName, Timestamp: e.Time.UnixMilli(),
+		}}}
+	case room.OfferEvent:
+		s.offerID++
+		return &pb.SignalResponse{Message: &pb.SignalResponse_Offer{Offer: sdpToPB(e.Offer, s.offerID)}}
+	case room.CandidateEvent:
+		return candidateToPB(e)
+	case room.LeaveEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_Leave{Leave: &pb.LeaveResponse{
+			Reason: leaveToPB[e.Reason], Message: e.Message, CanReconnect: e.Reason == room.LeaveServerShutdown,
+		}}}
+	case room.RoomUpdatedEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_RoomUpdate{RoomUpdate: &pb.RoomUpdate{Room: roomToPB(e.Room)}}}
+	}
+	return nil
+}

@@ -1,0 +1,230 @@
+package signaling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parley-sfu/parley/auth"
+	pb "github.com/parley-sfu/parley/proto/parleypb"
+	"github.com/parley-sfu/parley/room"
+)
+
+// errPingTimeout ends a session whose client went silent.
+var errPingTimeout = errors.New("signaling: no message from the client within the ping timeout")
+
+// errLeft ends a session after a leave (either side).
+var errLeft = errors.New("signaling: participant left")
+
+// session is one client's signaling connection, on either transport.
+//
+// Goroutines: the reader (the caller of run) handles requests in order; the
+// writer sends everything queued in out; the watchdog ends silent sessions.
+// Whichever notices the end first cancels ctx with a cause; run then takes
+// the participant out of its room (unless it already left) and returns.
+type session struct {
+	svc    *Service
+	t      transport
+	out    *outQueue
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	p        *room.Participant
+	claims   *auth.Claims
+	lastRecv atomic.Int64 // unix nanos of the last message from the client
+	left     atomic.Bool  // the participant already left the room
+	offerID  uint32       // writer goroutine only
+}
+
+func (svc *Service) newSession(t transport, transportName string) *session {
+	ctx, cancel := context.WithCancelCause(t.Context())
+	s := &session{
+		svc:    svc,
+		t:      t,
+		out:    newOutQueue(svc.cfg.SendQueue),
+		log:    svc.log.With("transport", transportName),
+		ctx:    ctx,
+		cancel: cancel,
+	}
+	s.lastRecv.Store(time.Now().UnixNano())
+	return s
+}
+
+// run serves the session until it ends and returns why.
+func (s *session) run() error {
+	defer s.cancel(nil)
+	if err := s.join(); err != nil {
+		s.sendNow(errorResponse(err, 0))
+		s.t.Close(clientMessage(err))
+		s.log.Info("join refused", "err", err)
+		return err
+	}
+	s.log = s.log.With("room", s.p.Room().Name(), "participant", s.p.Identity())
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.writeLoop() }()
+	go func() { defer wg.Done(); s.watchdog() }()
+	go s.readLoop() // see the end of run
+
+	<-s.ctx.Done()
+	cause := context.Cause(s.ctx)
+	if !s.left.Load() {
+		s.p.Leave(room.LeaveConnectionLost)
+	}
+	wg.Wait()
+	s.t.Close(closeReason(cause))
+	// The reader goroutine ends once the transport is closed (WebSocket) or
+	// the gRPC handler has returned; it touches nothing after that.
+	s.log.Info("session ended", "cause", cause)
+	return cause
+}
+
+// join reads and handles the first message, which must be a join.
+func (s *session) join() error {
+	type result struct {
+		req *pb.SignalRequest
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		req, err := s.t.Recv()
+		got <- result{req, err}
+	}()
+	var res result
+	select {
+	case res = <-got:
+	case <-time.After(s.svc.cfg.JoinTimeout):
+		return fmt.Errorf("%w: no join within %s", ErrNotJoined, s.svc.cfg.JoinTimeout)
+	case <-s.ctx.Done():
+		return context.Cause(s.ctx)
+	}
+	if res.err != nil {
+		return res.err
+	}
+	join := res.req.GetJoin()
+	if join == nil {
+		return ErrNotJoined
+	}
+	resp, err := s.svc.join(s, join)
+	if err != nil {
+		return err
+	}
+	resp.RequestId = res.req.GetRequestId()
+	// Sent before the writer starts, so it precedes every queued event.
+	return s.sendNow(resp)
+}
+
+func (s *session) sendNow(resp *pb.SignalResponse) error {
+	if err := s.t.Send(resp); err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	return nil
+}
+
+// readLoop handles requests until the transport fails or the session ends.
+func (s *session) readLoop() {
+	for {
+		req, err := s.t.Recv()
+		if s.ctx.Err() != nil {
+			return
+		}
+		switch {
+		case errors.Is(err, ErrMessageTooLarge), errors.Is(err, ErrMalformedMessage):
+			s.lastRecv.Store(time.Now().UnixNano())
+			s.out.respond(errorResponse(err, 0))
+			continue
+		case err != nil:
+			if !errors.Is(err, io.EOF) {
+				err = fmt.Errorf("receive: %w", err)
+			}
+			s.cancel(err)
+			return
+		}
+		s.lastRecv.Store(time.Now().UnixNano())
+		if err := s.handle(req); err != nil {
+			s.out.respond(errorResponse(err, req.GetRequestId()))
+		}
+	}
+}
+
+// writeLoop sends queued events and responses in order.
+func (s *session) writeLoop() {
+	var buf []outItem
+	for {
+		items, overflowed, err := s.out.take(s.ctx, buf)
+		if err != nil {
+			return
+		}
+		if overflowed {
+			s.cancel(ErrSlowClient)
+			return
+		}
+		for _, it := range items {
+			resp := it.resp
+			if resp == nil {
+				if resp = eventToPB(it.event, s); resp == nil {
+					continue
+				}
+			}
+			if err := s.t.Send(resp); err != nil {
+				s.cancel(fmt.Errorf("send: %w", err))
+				return
+			}
+			if resp.GetLeave() != nil {
+				// The server made the participant leave, or confirmed its
+				// own leave: nothing follows.
+				s.left.Store(true)
+				s.cancel(errLeft)
+				return
+			}
+		}
+		buf = items
+	}
+}
+
+// watchdog ends the session when the client stays silent too long.
+func (s *session) watchdog() {
+	tick := time.NewTicker(s.svc.cfg.PingInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case now := <-tick.C:
+			if now.Sub(time.Unix(0, s.lastRecv.Load())) > s.svc.cfg.PingTimeout {
+				s.cancel(errPingTimeout)
+				return
+			}
+		}
+	}
+}
+
+func errorResponse(err error, requestID uint32) *pb.SignalResponse {
+	return &pb.SignalResponse{
+		RequestId: requestID,
+		Message: &pb.SignalResponse_Error{Error: &pb.ErrorResponse{
+			Code:      errorCode(err),
+			Message:   clientMessage(err),
+			RequestId: requestID,
+		}},
+	}
+}
+
+func closeReason(cause error) string {
+	switch {
+	case cause == nil, errors.Is(cause, errLeft):
+		return "left"
+	case errors.Is(cause, errPingTimeout):
+		return "ping timeout"
+	case errors.Is(cause, ErrSlowClient):
+		return "client too slow"
+	}
+	return "closed"
+}
