@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -61,7 +62,9 @@ func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 		tracks: map[string]subscribedTrack{},
 	}
 	s.neg = newNegotiator(s.makeOffer, s.deliverOffer, func(err error) {
-		s.log.Warn("subscriber offer failed", "err", err)
+		if !errors.Is(err, ErrClosed) {
+			s.log.Warn("subscriber offer failed", "err", err)
+		}
 	})
 	if !e.track(s) {
 		_ = pc.Close()
