@@ -333,6 +333,7 @@ func (c *subClient) close() {
 type source struct {
 	track    *webrtc.TrackLocalStaticRTP
 	video    bool
+	h264     bool // video as H.264 single NAL units instead of VP8
 	layer    byte
 	interval time.Duration
 	ext      []rtpExt // set on every packet (mid, rid)
@@ -384,7 +385,15 @@ func (s *source) run(ctx context.Context) {
 		if s.video {
 			h.Timestamp = uint32(frame) * 3000
 			key := frame%60 == 0 || s.keyNow.Swap(false)
-			payload = vp8Payload(frame, uint8(frame), 0, true, key, body(s.layer, frame, 200))
+			if s.h264 {
+				nal := byte(0x41) // non-IDR slice
+				if key {
+					nal = 0x65 // IDR slice
+				}
+				payload = append([]byte{nal}, body(s.layer, frame, 200)...)
+			} else {
+				payload = vp8Payload(frame, uint8(frame), 0, true, key, body(s.layer, frame, 200))
+			}
 		} else {
 			h.Timestamp = uint32(frame) * 960
 			payload = body(s.layer, frame, 80)

@@ -20,6 +20,10 @@ func TestMain(m *testing.M) {
 var (
 	opusCap = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
 	vp8Cap  = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	h264Cap = webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+	}
 )
 
 // media runs sources until the test stops them.
@@ -106,6 +110,7 @@ func TestIntegrationForwarding(t *testing.T) {
 	mic, micX := addSendTrack(t, pub.pc, opusCap, "mic")
 	cam, camX := addSendTrack(t, pub.pc, vp8Cap, "cam")
 	refused, refusedX := addSendTrack(t, pub.pc, vp8Cap, "refused")
+	cam264, cam264X := addSendTrack(t, pub.pc, h264Cap, "cam264")
 	pub.negotiate()
 	levelID := extID(micX.Sender().GetParameters(), sdp.AudioLevelURI)
 	if levelID == 0 {
@@ -114,14 +119,15 @@ func TestIntegrationForwarding(t *testing.T) {
 	m.start(&source{track: mic, layer: 10, interval: 20 * time.Millisecond, ext: []rtpExt{{levelID, []byte{0x80 | 25}}}}, micX.Sender(), "")
 	m.start(&source{track: cam, layer: 20, video: true, interval: 33 * time.Millisecond}, camX.Sender(), "")
 	m.start(&source{track: refused, layer: 30, video: true, interval: 33 * time.Millisecond}, refusedX.Sender(), "")
+	m.start(&source{track: cam264, layer: 50, video: true, h264: true, interval: 33 * time.Millisecond}, cam264X.Sender(), "")
 
 	byCID := map[string]*Receiver{}
-	for len(byCID) < 2 {
+	for len(byCID) < 3 {
 		select {
 		case r := <-receivers:
 			byCID[r.ClientID()] = r
 		case <-time.After(10 * time.Second):
-			t.Fatalf("receivers: got %d, want 2", len(byCID))
+			t.Fatalf("receivers: got %d, want 3", len(byCID))
 		}
 	}
 	rMic, rCam := byCID["mic"], byCID["cam"]
@@ -142,6 +148,13 @@ func TestIntegrationForwarding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r264 := byCID["cam264"]
+	if fmtp := r264.Codec().SDPFmtpLine; !strings.Contains(fmtp, "profile-level-id=42e01f") {
+		t.Fatalf("H.264 publisher codec %q", fmtp)
+	}
+	if _, err := sub.server.AddTrack(r264, Preferences{}); err != nil {
+		t.Fatal(err)
+	}
 
 	// Both tracks flow, bodies intact, numbering gapless.
 	micPkts := sub.waitPackets("TR_mic", 25)
@@ -152,15 +165,14 @@ func TestIntegrationForwarding(t *testing.T) {
 		}
 	}
 	checkStream(t, "cam", sub.waitPackets("TR_cam", 15), vp8BodyOffset)
+	checkStream(t, "cam264", sub.waitPackets("TR_cam264", 15), 1)
 	if n := sub.offers.Load(); n != 1 {
-		t.Fatalf("two tracks added in a burst took %d offers, want 1", n)
+		t.Fatalf("three tracks added in a burst took %d offers, want 1", n)
 	}
 	if lvl, voice, ok := rMic.AudioLevel(); !ok || lvl != 25 || !voice {
 		t.Fatalf("receiver audio level = %d %v %v", lvl, voice, ok)
 	}
-	if !strings.Contains(sub.lastOfferSDP(), "a=msid:PA_pub TR_cam") {
-		t.Fatalf("offer lacks the msid of TR_cam:\n%s", sub.lastOfferSDP())
-	}
+	checkSubscriberOffer(t, sub.lastOfferSDP(), map[string]string{"TR_mic": "opus", "TR_cam": "VP8", "TR_cam264": "H264"})
 
 	// A second camera, published and subscribed mid-call.
 	cam2, cam2X := addSendTrack(t, pub.pc, vp8Cap, "cam2")
@@ -415,4 +427,38 @@ func loopbackName(t *testing.T) string {
 
 func portString(p int) string {
 	return strings.TrimPrefix((&net.UDPAddr{Port: p}).String(), ":")
+}
+
+// checkSubscriberOffer asserts that each track's m-section is send-only,
+// carries the msid the client maps it by, and offers exactly the source's
+// codec.
+func checkSubscriberOffer(t *testing.T, offer string, codecs map[string]string) {
+	t.Helper()
+	var desc sdp.SessionDescription
+	if err := desc.UnmarshalString(offer); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, m := range desc.MediaDescriptions {
+		msid, _ := m.Attribute("msid")
+		stream, track, _ := strings.Cut(msid, " ")
+		want, ok := codecs[track]
+		if !ok {
+			continue
+		}
+		found++
+		var rtpmaps []string
+		for _, a := range m.Attributes {
+			if a.Key == "rtpmap" {
+				rtpmaps = append(rtpmaps, a.Value)
+			}
+		}
+		_, sendonly := m.Attribute("sendonly")
+		if stream != "PA_pub" || !sendonly || len(rtpmaps) != 1 || !strings.Contains(rtpmaps[0], " "+want+"/") {
+			t.Fatalf("m-section of %s: msid %q, sendonly %v, codecs %v", track, msid, sendonly, rtpmaps)
+		}
+	}
+	if found != len(codecs) {
+		t.Fatalf("offer has %d of the %d tracks:\n%s", found, len(codecs), offer)
+	}
 }
