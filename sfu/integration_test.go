@@ -159,10 +159,19 @@ func TestIntegrationForwarding(t *testing.T) {
 	// Both tracks flow, bodies intact, numbering gapless.
 	micPkts := sub.waitPackets("TR_mic", 25)
 	checkStream(t, "mic", micPkts, 0)
+	levelID, twccID := sub.extID(sdp.AudioLevelURI), sub.extID(sdp.TransportCCURI)
+	prevTWCC := -1
 	for _, p := range micPkts {
-		if lvl := p.Header.GetExtension(sub.levelID()); len(lvl) != 1 || lvl[0] != 0x80|25 {
-			t.Fatalf("audio level not carried: % x (subscriber id %d)", lvl, sub.levelID())
+		if lvl := p.Header.GetExtension(levelID); len(lvl) != 1 || lvl[0] != 0x80|25 {
+			t.Fatalf("audio level not carried: % x (subscriber id %d)", lvl, levelID)
 		}
+		// Transport-wide numbers are shared with the other tracks: they
+		// grow, with gaps.
+		tw := p.Header.GetExtension(twccID)
+		if len(tw) != 2 || int(tw[0])<<8|int(tw[1]) <= prevTWCC {
+			t.Fatalf("transport-wide sequence number % x after %d (id %d)", tw, prevTWCC, twccID)
+		}
+		prevTWCC = int(tw[0])<<8 | int(tw[1])
 	}
 	checkStream(t, "cam", sub.waitPackets("TR_cam", 15), vp8BodyOffset)
 	checkStream(t, "cam264", sub.waitPackets("TR_cam264", 15), 1)

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -72,5 +73,47 @@ func TestKeyframeRequests(t *testing.T) {
 	audio.r.RequestKeyframe(0)
 	if ad.CurrentLayer() != 0 || audio.plis.Load() != 0 {
 		t.Fatalf("audio: current layer %d, %d PLIs sent", ad.CurrentLayer(), audio.plis.Load())
+	}
+}
+
+// TestDownTrackHeaderRewrite compares whole written headers: the
+// subscriber's SSRC and payload type, the publisher's extensions dropped
+// but the audio level (under the subscriber's id), and a transport-wide
+// sequence number shared by the PeerConnection's down-tracks.
+func TestDownTrackHeaderRewrite(t *testing.T) {
+	rig := newTestRig(t, webrtc.RTPCodecTypeAudio, codecOpus, nil)
+	l := rig.layer(0)
+	w1, w2 := &fakeWriter{record: true}, &fakeWriter{record: true}
+	d1 := rig.downTrack(Preferences{}, w1)
+	d2 := rig.downTrack(Preferences{}, w2)
+	for i := range 2 {
+		h := rtp.Header{SequenceNumber: uint16(7 + i), Timestamp: 960 * uint32(i), SSRC: 1000, PayloadType: 111, Marker: i == 0}
+		_ = h.SetExtension(3, []byte("0"))                      // mid
+		_ = h.SetExtension(publisherLevelID, []byte{0x80 | 20}) // audio level
+		_ = h.SetExtension(2, []byte{0xaa, 0xbb})               // the publisher's transport-cc
+		feed(l, rtpPacket(t, h, []byte{1, 2, 3}), int64(i)*20e6)
+	}
+	want := func(ssrc uint32, seq uint16, ts uint32, marker bool, twcc uint16) rtp.Header {
+		h := rtp.Header{Version: 2, Marker: marker, PayloadType: subscriberPT, SequenceNumber: seq, Timestamp: ts, SSRC: ssrc}
+		_ = h.SetExtension(subscriberLevelID, []byte{0x80 | 20})
+		_ = h.SetExtension(subscriberTransportCCID, []byte{byte(twcc >> 8), byte(twcc)})
+		return h
+	}
+	got := [][]sentRTP{w1.packets(), w2.packets()}
+	wantHeaders := [][]rtp.Header{
+		{want(d1.ssrc(), 7, 0, true, 0), want(d1.ssrc(), 8, 960, false, 2)},
+		{want(d2.ssrc(), 7, 0, true, 1), want(d2.ssrc(), 8, 960, false, 3)},
+	}
+	for i := range got {
+		var headers []rtp.Header
+		for _, p := range got[i] {
+			headers = append(headers, p.Header)
+			if string(p.Payload) != "\x01\x02\x03" {
+				t.Fatalf("payload % x", p.Payload)
+			}
+		}
+		if !reflect.DeepEqual(headers, wantHeaders[i]) {
+			t.Errorf("down-track %d headers\n got %+v\nwant %+v", i, headers, wantHeaders[i])
+		}
 	}
 }

@@ -33,6 +33,9 @@ type Subscriber struct {
 	neg       *negotiator
 	connected atomic.Bool
 	wg        sync.WaitGroup // down-track RTCP readers
+	// transportSeq numbers every RTP packet of the PeerConnection for
+	// transport-wide congestion control feedback.
+	transportSeq atomic.Uint32
 
 	mu     sync.Mutex
 	closed bool
@@ -110,7 +113,11 @@ func (s *Subscriber) AddTrack(src TrackSource, prefs Preferences) (*DownTrack, e
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrAlreadySubscribed, src.ID())
 	}
-	dt := newDownTrack(src, prefs, s.e.cacheSize(src.Kind()), &s.wg)
+	dt := newDownTrack(src, prefs, downTrackParams{
+		seqMapSize:   s.e.cacheSize(src.Kind()),
+		wg:           &s.wg,
+		transportSeq: &s.transportSeq,
+	})
 	tr, err := s.pc.AddTransceiverFromTrack(dt, webrtc.RTPTransceiverInit{
 		Direction: webrtc.RTPTransceiverDirectionSendonly,
 	})
