@@ -43,6 +43,17 @@ func (f *feeder) next() {
 	f.seq++
 }
 
+// measure times f.next, one packet fanned out to n subscribers.
+func (f *feeder) measure(b *testing.B, n int) {
+	b.SetBytes(benchPayload)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		f.next()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/subscriber")
+}
+
 // BenchmarkForward: one packet read by a layer reader, fanned out to N
 // down-tracks and cached. ns/op is per packet; ns/subscriber divides it by
 // N.
@@ -58,13 +69,7 @@ func BenchmarkForward(b *testing.B) {
 			for range 2048 { // fill the cache
 				f.next()
 			}
-			b.SetBytes(benchPayload)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				f.next()
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/subscriber")
+			f.measure(b, n)
 		})
 	}
 }
@@ -100,13 +105,7 @@ func BenchmarkForwardPion(b *testing.B) {
 				}
 				return true
 			})
-			b.SetBytes(benchPayload)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				f.next()
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/subscriber")
+			f.measure(b, n)
 		})
 	}
 }
