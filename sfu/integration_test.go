@@ -407,8 +407,7 @@ func TestEngineOnAllLoopbackInterfaces(t *testing.T) {
 	}
 	pub := newPubClient(t, e, PublisherConfig{})
 	defer pub.close()
-	_, x := addSendTrack(t, pub.pc, opusCap, "mic")
-	_ = x
+	addSendTrack(t, pub.pc, opusCap, "mic")
 	pub.negotiate()
 	eventually(t, 5*time.Second, "a server candidate", func() bool { return len(pub.cands.all()) > 0 })
 	for _, c := range pub.cands.all() {
@@ -470,4 +469,31 @@ func checkSubscriberOffer(t *testing.T, offer string, codecs map[string]string) 
 	if found != len(codecs) {
 		t.Fatalf("offer has %d of the %d tracks:\n%s", found, len(codecs), offer)
 	}
+}
+
+// TestEngineNodeIPs: with node IPs (1:1 NAT) the host candidates carry them
+// instead of the bound address. 127.0.0.2 keeps the test on loopback.
+func TestEngineNodeIPs(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cfg := DefaultConfig()
+	cfg.UDPPort = 0
+	cfg.BindAddress = "127.0.0.1"
+	cfg.IncludeLoopback = true
+	cfg.NodeIPs = []string{"127.0.0.2"}
+	e, err := NewEngine(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	pub := newPubClient(t, e, PublisherConfig{})
+	defer pub.close()
+	addSendTrack(t, pub.pc, opusCap, "mic")
+	pub.negotiate()
+	eventually(t, 5*time.Second, "a server candidate", func() bool { return len(pub.cands.all()) > 0 })
+	for _, c := range pub.cands.all() {
+		if !strings.Contains(c, " 127.0.0.2 "+portString(e.UDPAddr().Port)+" ") {
+			t.Fatalf("candidate %q does not advertise the node IP", c)
+		}
+	}
+	pub.close()
 }

@@ -41,8 +41,9 @@ type Subscriber struct {
 	closed bool
 	// offerMu serializes making an offer with closing: pion creates the ICE
 	// agent lazily in CreateOffer, and one created after Close would leak.
-	offerMu sync.Mutex
-	tracks  map[string]subscribedTrack
+	offerMu    sync.Mutex
+	offersDone bool // guarded by offerMu: Close began, make no more offers
+	tracks     map[string]subscribedTrack
 }
 
 type subscribedTrack struct {
@@ -218,9 +219,10 @@ func (s *Subscriber) Close() error {
 	s.mu.Unlock()
 
 	s.neg.close()
-	// Wait for an offer being made right now; later ones see closed.
+	// Wait for an offer being made right now; later ones see offersDone.
 	s.offerMu.Lock()
-	s.offerMu.Unlock() //nolint:staticcheck // empty critical section: a barrier
+	s.offersDone = true
+	s.offerMu.Unlock()
 	for _, t := range tracks {
 		t.dt.close()
 		t.dt.src.RemoveDownTrack(t.dt)
@@ -236,10 +238,7 @@ func (s *Subscriber) Close() error {
 func (s *Subscriber) makeOffer() (webrtc.SessionDescription, error) {
 	s.offerMu.Lock()
 	defer s.offerMu.Unlock()
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
+	if s.offersDone {
 		return webrtc.SessionDescription{}, ErrClosed
 	}
 	offer, err := s.pc.CreateOffer(nil)
