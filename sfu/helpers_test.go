@@ -135,23 +135,25 @@ const (
 
 // testRig is a Receiver without a PeerConnection, with bound down-tracks.
 type testRig struct {
-	t            testing.TB
-	r            *Receiver
-	wg           sync.WaitGroup
-	transportSeq atomic.Uint32
-	plis         atomic.Int64
-	rtcp         []*fakeRTCP
+	t    testing.TB
+	r    *Receiver
+	wg   sync.WaitGroup
+	tx   *sendSide
+	plis atomic.Int64
+	rtcp []*fakeRTCP
 }
 
 func newTestRig(t testing.TB, kind webrtc.RTPCodecType, codec webrtc.RTPCodecParameters, layers []LayerInfo) *testRig {
 	rig := &testRig{t: t}
+	clk := newClock()
+	rig.tx = newSendSide(clk, DefaultConfig().Congestion.limits(), nil)
 	rig.r = newReceiver(receiverParams{
 		spec:        TrackSpec{ID: "TR_test", Layers: layers},
 		streamID:    "PA_pub",
 		clientID:    "cid",
 		kind:        kind,
 		codec:       codec,
-		clock:       newClock(),
+		clock:       clk,
 		cacheSize:   1024,
 		pliThrottle: time.Hour,
 		sendPLI:     func(uint32) { rig.plis.Add(1) },
@@ -176,7 +178,7 @@ func (rig *testRig) layer(i int8) *receiverLayer {
 
 // downTrack adds a bound, connected down-track writing to w.
 func (rig *testRig) downTrack(prefs Preferences, w webrtc.TrackLocalWriter) *DownTrack {
-	d := newDownTrack(rig.r, prefs, downTrackParams{seqMapSize: 1024, wg: &rig.wg, transportSeq: &rig.transportSeq})
+	d := newDownTrack(rig.r, prefs, downTrackParams{seqMapSize: 1024, wg: &rig.wg, tx: rig.tx})
 	codec := rig.r.codec
 	codec.PayloadType = subscriberPT
 	rtcp := newFakeRTCP()

@@ -463,7 +463,7 @@ func portString(p int) string {
 
 // checkSubscriberOffer asserts that each track's m-section is send-only,
 // carries the msid the client maps it by, and offers exactly the source's
-// codec.
+// codec (and, for video, its RTX).
 func checkSubscriberOffer(t *testing.T, offer string, codecs map[string]string) {
 	t.Helper()
 	var desc sdp.SessionDescription
@@ -481,7 +481,7 @@ func checkSubscriberOffer(t *testing.T, offer string, codecs map[string]string) 
 		found++
 		var rtpmaps []string
 		for _, a := range m.Attributes {
-			if a.Key == "rtpmap" {
+			if a.Key == "rtpmap" && !strings.Contains(a.Value, " rtx/") {
 				rtpmaps = append(rtpmaps, a.Value)
 			}
 		}

@@ -138,16 +138,12 @@ func publisherInterceptors() (*interceptor.Registry, error) {
 	return reg, nil
 }
 
-// subscriberInterceptors: sender reports. The down-tracks write the
-// transport-wide sequence numbers themselves (without an allocation per
-// packet, and where the send-side estimator will see them), and answer NACKs
-// from the receivers' packet caches: no NACK responder.
+// subscriberInterceptors: none. The down-tracks write the transport-wide
+// sequence numbers themselves (without an allocation per packet, and where
+// the estimator records them), answer NACKs from the receivers' packet
+// caches, and the subscriber's controller sends the sender reports. Each
+// interceptor would add a call, and pion's report interceptor a lock and a
+// clock reading, to every packet written.
 func subscriberInterceptors() (*interceptor.Registry, error) {
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg := &interceptor.Registry{}
-	reg.Add(sr)
-	return reg, nil
+	return &interceptor.Registry{}, nil
 }

@@ -96,17 +96,17 @@ func TestMunger(t *testing.T) {
 			name:  "a late packet older than every remembered skip is dropped",
 			clock: 90000,
 			steps: append(append([]mstep{{seq: 100, sw: true}, {seq: 102}},
-				padRun(103, 9)...), mstep{seq: 101}, mstep{seq: 112}),
+				padRun(103, 65)...), mstep{seq: 101}, mstep{seq: 168}),
 			want: append(append([]mungeResult{ok(100, 0), ok(102, 0)},
-				dropRun(DropPadding, 9)...), drop(DropLate), ok(103, 0)),
+				dropRun(DropPadding, 65)...), drop(DropLate), ok(103, 0)),
 		},
 		{
-			name:  "a late packet older than eight skips still fits",
+			name:  "a late packet older than 64 skips still fits",
 			clock: 90000,
 			steps: append(append([]mstep{{seq: 100, sw: true}, {seq: 102}},
-				padRun(103, 8)...), mstep{seq: 101}, mstep{seq: 111}),
+				padRun(103, 64)...), mstep{seq: 101}, mstep{seq: 167}),
 			want: append(append([]mungeResult{ok(100, 0), ok(102, 0)},
-				dropRun(DropPadding, 8)...), ok(101, 0), ok(103, 0)),
+				dropRun(DropPadding, 64)...), ok(101, 0), ok(103, 0)),
 		},
 		{
 			name:  "layer switch up then down is continuous",
@@ -209,9 +209,9 @@ func TestMunger(t *testing.T) {
 			for _, s := range tc.steps {
 				p := s.packet()
 				if s.sw {
-					m.switchTo(s.layer, p)
+					m.switchTo(s.layer, p, maxTemporal)
 				}
-				got = append(got, m.munge(p))
+				got = append(got, m.munge(p, maxTemporal))
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("results differ\n got: %s\nwant: %s", fmtResults(got), fmtResults(tc.want))
@@ -233,9 +233,9 @@ func TestMungerRecordsSentPackets(t *testing.T) {
 	for _, s := range steps {
 		p := s.packet()
 		if s.sw {
-			m.switchTo(s.layer, p)
+			m.switchTo(s.layer, p, maxTemporal)
 		}
-		m.munge(p)
+		m.munge(p, maxTemporal)
 	}
 	got := map[uint16]sentPacket{}
 	for out := uint16(999); out <= 1003; out++ {

@@ -171,7 +171,7 @@ func TestSelectLayer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := (layerSelector{}).selectLayer(tc.p, tc.layers, tc.active); got != tc.want {
+			if got := selectLayer(tc.p, tc.layers, tc.active); got != tc.want {
 				t.Errorf("selectLayer = %d, want %d", got, tc.want)
 			}
 		})
@@ -252,7 +252,7 @@ func TestSubscriberCodecs(t *testing.T) {
 		want []string // mime, payload type and fmtp of each offered codec
 		err  error
 	}{
-		{"vp8", codecVP8, []string{"video/VP8 96 "}, nil},
+		{"vp8 with its RTX", codecVP8, []string{"video/VP8 96 ", "video/rtx 97 apt=96"}, nil},
 		{
 			"opus keeps the publisher's parameters (DTX)",
 			webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
@@ -270,17 +270,17 @@ func TestSubscriberCodecs(t *testing.T) {
 		{
 			"h264 constrained baseline",
 			h264("level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"),
-			[]string{"video/H264 102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, nil,
+			[]string{"video/H264 102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", "video/rtx 103 apt=102"}, nil,
 		},
 		{
 			"h264 baseline at another level",
 			h264("packetization-mode=1;profile-level-id=42001e"),
-			[]string{"video/H264 104 packetization-mode=1;profile-level-id=42001e"}, nil,
+			[]string{"video/H264 104 packetization-mode=1;profile-level-id=42001e", "video/rtx 105 apt=104"}, nil,
 		},
 		{
 			"h264 high",
 			h264("packetization-mode=1;profile-level-id=640c1f"),
-			[]string{"video/H264 106 packetization-mode=1;profile-level-id=640c1f"}, nil,
+			[]string{"video/H264 106 packetization-mode=1;profile-level-id=640c1f", "video/rtx 107 apt=106"}, nil,
 		},
 		{"h264 mode 0 is not forwarded", h264("profile-level-id=42e01f"), nil, ErrUnsupportedCodec},
 		{"av1 is not forwarded", webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{

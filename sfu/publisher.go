@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -38,6 +39,12 @@ type PublisherConfig struct {
 	// complete.
 	OnICECandidate          func(c *webrtc.ICECandidateInit)
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
+	// OnSubscribedLayers (dynacast) is called when the simulcast layers of
+	// a receiver that subscribers need change: bit i of layers is layer i.
+	// The client should stop sending the other layers (browsers: set
+	// active=false on those encodings) and resume them when asked. Called
+	// from the publisher's monitor goroutine; only with Config.Dynacast.
+	OnSubscribedLayers func(r *Receiver, layers uint8)
 }
 
 // Publisher is a participant's publisher PeerConnection: the client offers,
@@ -48,7 +55,9 @@ type Publisher struct {
 	pc    *webrtc.PeerConnection
 	log   *slog.Logger
 	cands candidateQueue
-	wg    sync.WaitGroup // layer readers, RTCP drains, discards
+	wg    sync.WaitGroup // layer readers, RTCP drains, discards, the monitor
+	kick  chan struct{}  // wakes the monitor
+	stop  chan struct{}  // ends the monitor
 
 	mu        sync.Mutex
 	closed    bool
@@ -73,11 +82,14 @@ func (e *Engine) NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 		receivers: map[string]*Receiver{},
 		ignored:   map[string]bool{},
 		resolving: map[string]chan struct{}{},
+		kick:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 	if !e.track(p) {
 		_ = pc.Close()
 		return nil, ErrClosed
 	}
+	p.wg.Go(p.monitor)
 	pc.OnTrack(p.onTrack)
 	forwardCandidates(pc, cfg.OnICECandidate)
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
@@ -124,6 +136,7 @@ func (p *Publisher) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	close(p.stop)
 	// GracefulClose waits for pion's own goroutines, so none outlives us.
 	err := p.pc.GracefulClose()
 	p.wg.Wait()
@@ -255,9 +268,45 @@ func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote) (*Receive
 		sendPLI:     p.sendPLI,
 		pool:        p.e.pool,
 		onEnd:       func() { p.forget(cid, r) },
+		dynacast:    p.dynacastCallback(),
+		kick:        p.wake,
 	})
 	p.receivers[cid] = r
 	return r, true, nil
+}
+
+// monitor visits the receivers regularly (layer liveness, rates,
+// dynacast), and at once when woken.
+func (p *Publisher) monitor() {
+	t := time.NewTicker(monitorInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		case <-p.kick:
+		}
+		now := p.e.clock.now()
+		for _, r := range p.Receivers() {
+			r.tick(now)
+		}
+	}
+}
+
+// wake runs the monitor soon; it never blocks.
+func (p *Publisher) wake() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Publisher) dynacastCallback() func(*Receiver, uint8) {
+	if !p.e.cfg.Dynacast || p.cfg.OnSubscribedLayers == nil {
+		return nil
+	}
+	return p.cfg.OnSubscribedLayers
 }
 
 // forget drops an ended receiver, so that the cid may be published again.

@@ -34,6 +34,16 @@ type Receiver struct {
 	active     atomic.Uint32
 	downTracks atomic.Pointer[[]*DownTrack]
 	audioLevel atomic.Uint32 // RFC 6464 octet | audioLevelSeen
+	levelSum   atomic.Uint64 // packets(32) | sum of levels(32), see noteAudioLevel
+	levelID    atomic.Uint32 // the publisher's audio level extension id
+	rates      atomic.Pointer[[MaxLayers]LayerRates]
+	ratesAt    int64 // monitor-owned
+	dyn        dynacast
+	dynMask    atomic.Uint32
+	// redRewrite: RED blocks name the publisher's opus payload type
+	// redFrom; subscribers know opus as opusPayloadType.
+	redRewrite bool
+	redFrom    uint8
 
 	mu      sync.Mutex // down-track list and layer set changes
 	running int        // layers whose reader runs
@@ -56,6 +66,11 @@ type receiverParams struct {
 	sendPLI     func(ssrc uint32)
 	pool        *sync.Pool
 	onEnd       func() // called once, when Done closes
+	// dynacast, when set, is called (from the publisher's monitor) with the
+	// layers subscribers need whenever that changes; kick wakes the
+	// monitor.
+	dynacast func(r *Receiver, layers uint8)
+	kick     func()
 }
 
 func newReceiver(p receiverParams) *Receiver {
@@ -81,6 +96,19 @@ func newReceiver(p receiverParams) *Receiver {
 	r.announced = len(info) > 0
 	r.layerInfo.Store(&info)
 	r.downTracks.Store(&[]*DownTrack{})
+	all := uint8(1)<<max(len(info), 1) - 1
+	r.dynMask.Store(uint32(all))
+	r.dyn = dynacast{
+		enabled: p.dynacast != nil && p.kind == webrtc.RTPCodecTypeVideo && len(info) > 1,
+		kick:    p.kick,
+		mask:    all,
+		pending: all,
+	}
+	if r.dyn.enabled {
+		r.dyn.notify = func(layers uint8) { p.dynacast(r, layers) }
+		r.dyn.dirty.Store(true) // no subscribers yet: evaluate from the start
+	}
+	r.redFrom, r.redRewrite = redPrimaryPayloadType(p.codec)
 	return r
 }
 
@@ -145,6 +173,7 @@ func (r *Receiver) AddDownTrack(d *DownTrack) {
 	// we read the bits after storing it (atomics are sequentially
 	// consistent), so one of the two retargets d with the new layer.
 	d.retarget()
+	r.subscriptionChanged()
 	if t := d.TargetLayer(); t != LayerNone {
 		r.RequestKeyframe(t)
 	}
@@ -162,6 +191,7 @@ func (r *Receiver) RemoveDownTrack(d *DownTrack) {
 	}
 	next := slices.Delete(slices.Clone(cur), i, i+1)
 	r.downTracks.Store(&next)
+	r.subscriptionChanged()
 }
 
 // RequestKeyframe sends a PLI for a layer, at most once per PLI throttle.
@@ -197,6 +227,9 @@ func (r *Receiver) addLayer(index int8, rid string, ssrc uint32, audioLevelID ui
 	}
 	l := newReceiverLayer(r, index, rid, ssrc, audioLevelID)
 	r.layers[index].Store(l)
+	if audioLevelID != 0 {
+		r.levelID.Store(uint32(audioLevelID))
+	}
 	r.running++
 	if !r.announced {
 		info := *r.layerInfo.Load()

@@ -28,8 +28,15 @@ type receiverLayer struct {
 	audioLevelID uint8
 	cache        *packetCache
 	lastPLI      atomic.Int64 // engine clock, ns; 0 = never
-	seen         bool         // reader-owned: a packet was received
-	stats        layerCounters
+	// lastPacket (engine clock) and live implement layer liveness: the
+	// reader marks the layer live at a packet, the publisher's monitor
+	// marks it silent when no packet came for a while.
+	lastPacket atomic.Int64
+	live       atomic.Bool
+	stats      layerCounters
+	rates      rateMeter // monitor-owned
+	highestSeq uint16    // reader-owned
+	haveSeq    bool      // reader-owned
 
 	// reader-owned
 	pkt     packet
@@ -84,16 +91,33 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	}
 	p.Arrival = arrival
 	l.stats.packets.Add(1)
-	l.stats.bytes.Add(uint64(n))
-	if !l.seen {
-		l.seen = true
+	l.lastPacket.Store(arrival)
+	if !l.live.Load() && l.live.CompareAndSwap(false, true) {
 		l.r.layerActive(l.index, true)
+	}
+	tid := 0
+	if p.IsVP8 && p.VP8.HasTID {
+		tid = int(p.VP8.TID)
+	}
+	l.stats.tidBytes[tid].Add(uint64(n))
+	if p.Header.Marker {
+		l.stats.tidFrames[tid].Add(1)
+	}
+	if l.haveSeq && seqBefore(p.Header.SequenceNumber, l.highestSeq) {
+		// Older than the newest: a retransmission (RTX, restored by pion)
+		// or a reordered packet.
+		l.stats.late.Add(1)
+	} else {
+		l.highestSeq, l.haveSeq = p.Header.SequenceNumber, true
 	}
 	if p.Keyframe && l.r.payload != payloadOther {
 		l.stats.keyframes.Add(1)
 	}
 	if p.AudioLevel != nil {
-		l.r.audioLevel.Store(uint32(p.AudioLevel[0]) | audioLevelSeen)
+		l.r.noteAudioLevel(p.AudioLevel[0])
+	}
+	if l.r.redRewrite {
+		rewriteREDPayloadType(p.Payload, l.r.redFrom, opusPayloadType)
 	}
 
 	wantKeyframe := false

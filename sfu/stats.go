@@ -1,6 +1,9 @@
 package sfu
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // DropReason says why a down-track did not send a packet it was offered.
 type DropReason uint8
@@ -19,14 +22,21 @@ const (
 	// DropAwaitingKeyframe: nothing is being forwarded yet (start, resume)
 	// and the packet is not a keyframe of the target layer.
 	DropAwaitingKeyframe
-	// DropWriteFailed: the transport refused the packet (closed, full).
+	// DropWriteFailed: the transport refused the packet (closed, full);
+	// the down-track resynchronizes at the next keyframe.
 	DropWriteFailed
+	// DropTemporal: a VP8 frame of a temporal layer above what the
+	// subscriber's frame rate or bandwidth allows.
+	DropTemporal
+	// DropBandwidth: the subscriber's bandwidth does not fit the track
+	// (the allocator paused it).
+	DropBandwidth
 	// NumDropReasons is the number of drop reasons.
 	NumDropReasons
 )
 
 var dropReasonNames = [NumDropReasons]string{
-	"duplicate", "late", "padding", "malformed", "awaiting_keyframe", "write_failed",
+	"duplicate", "late", "padding", "malformed", "awaiting_keyframe", "write_failed", "temporal", "bandwidth",
 }
 
 // String returns a short snake_case name, suitable as a metric label.
@@ -55,28 +65,46 @@ type DownTrackStats struct {
 	PLIsReceived uint64
 	// LayerSwitches counts starts, resumes and simulcast layer changes.
 	LayerSwitches uint64
+	// PaddingPackets and PaddingBytes count bandwidth probe packets sent on
+	// the track's RTX stream.
+	PaddingPackets uint64
+	PaddingBytes   uint64
+	// Feedbacks counts transport-wide feedback messages received on this
+	// down-track's stream (they are about the whole connection).
+	Feedbacks uint64
+	// FractionLost, Jitter (RTP timestamp units) and RTT are from the
+	// subscriber's last receiver report.
+	FractionLost float64
+	Jitter       uint32
+	RTT          time.Duration
 }
 
 type downTrackCounters struct {
-	packetsSent   atomic.Uint64
-	bytesSent     atomic.Uint64
-	dropped       [NumDropReasons]atomic.Uint64
-	nacksReceived atomic.Uint64
-	nacksAnswered atomic.Uint64
-	nacksMissed   atomic.Uint64
-	plisReceived  atomic.Uint64
-	layerSwitches atomic.Uint64
+	packetsSent    atomic.Uint64
+	bytesSent      atomic.Uint64
+	dropped        [NumDropReasons]atomic.Uint64
+	nacksReceived  atomic.Uint64
+	nacksAnswered  atomic.Uint64
+	nacksMissed    atomic.Uint64
+	plisReceived   atomic.Uint64
+	layerSwitches  atomic.Uint64
+	feedbacks      atomic.Uint64
+	paddingPackets atomic.Uint64
+	paddingBytes   atomic.Uint64
 }
 
 func (c *downTrackCounters) snapshot() DownTrackStats {
 	s := DownTrackStats{
-		PacketsSent:   c.packetsSent.Load(),
-		BytesSent:     c.bytesSent.Load(),
-		NACKsReceived: c.nacksReceived.Load(),
-		NACKsAnswered: c.nacksAnswered.Load(),
-		NACKsMissed:   c.nacksMissed.Load(),
-		PLIsReceived:  c.plisReceived.Load(),
-		LayerSwitches: c.layerSwitches.Load(),
+		PacketsSent:    c.packetsSent.Load(),
+		BytesSent:      c.bytesSent.Load(),
+		NACKsReceived:  c.nacksReceived.Load(),
+		NACKsAnswered:  c.nacksAnswered.Load(),
+		NACKsMissed:    c.nacksMissed.Load(),
+		PLIsReceived:   c.plisReceived.Load(),
+		LayerSwitches:  c.layerSwitches.Load(),
+		Feedbacks:      c.feedbacks.Load(),
+		PaddingPackets: c.paddingPackets.Load(),
+		PaddingBytes:   c.paddingBytes.Load(),
 	}
 	for i := range c.dropped {
 		s.Dropped[i] = c.dropped[i].Load()
@@ -91,6 +119,13 @@ type LayerStats struct {
 	Keyframes uint64 // packets that start a keyframe
 	Malformed uint64 // packets dropped because they could not be parsed
 	PLIsSent  uint64 // keyframe requests sent to the publisher
+	// Late counts packets older than the newest received: retransmissions
+	// the publisher answered our NACKs with (restored from RTX), or
+	// reordered packets.
+	Late uint64
+	// Frames counts frames (packets with the marker bit) by VP8 temporal
+	// layer (index 0 also for codecs without temporal layers).
+	Frames [4]uint64
 }
 
 // ReceiverStats is a snapshot of a receiver's counters.
@@ -100,18 +135,25 @@ type ReceiverStats struct {
 
 type layerCounters struct {
 	packets   atomic.Uint64
-	bytes     atomic.Uint64
+	tidBytes  [4]atomic.Uint64
+	tidFrames [4]atomic.Uint64
 	keyframes atomic.Uint64
 	malformed atomic.Uint64
 	plisSent  atomic.Uint64
+	late      atomic.Uint64
 }
 
 func (c *layerCounters) snapshot() LayerStats {
-	return LayerStats{
+	s := LayerStats{
 		Packets:   c.packets.Load(),
-		Bytes:     c.bytes.Load(),
 		Keyframes: c.keyframes.Load(),
 		Malformed: c.malformed.Load(),
 		PLIsSent:  c.plisSent.Load(),
+		Late:      c.late.Load(),
 	}
+	for i := range c.tidBytes {
+		s.Bytes += c.tidBytes[i].Load()
+		s.Frames[i] = c.tidFrames[i].Load()
+	}
+	return s
 }

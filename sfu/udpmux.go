@@ -16,7 +16,7 @@ import (
 // ("" or unspecified) it is one socket per usable interface address, all on
 // the same port, so that every reply leaves from the address the client
 // talked to; the candidates are exactly those addresses.
-func listenUDPMux(cfg Config, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAddr, error) {
+func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAddr, error) {
 	logger := lf.NewLogger("udpmux")
 	var ip net.IP
 	if cfg.BindAddress != "" {
@@ -25,12 +25,12 @@ func listenUDPMux(cfg Config, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAdd
 		}
 	}
 	if ip != nil && !ip.IsUnspecified() {
-		conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: cfg.UDPPort})
+		conn, addr, err := o.listenUDP(&net.UDPAddr{IP: ip, Port: cfg.UDPPort})
 		if err != nil {
 			return nil, nil, fmt.Errorf("listen media port: %w", err)
 		}
-		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: logger, UDPConn: conn})
-		return mux, conn.LocalAddr().(*net.UDPAddr), nil
+		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: logger, UDPConn: conn, Net: o.net})
+		return mux, addr, nil
 	}
 
 	ips, err := interfaceIPs(cfg)
