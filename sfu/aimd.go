@@ -148,8 +148,8 @@ const (
 	lossLow        = 0.02 // below: the path is fine, let the cap grow
 	lossHigh       = 0.10 // above: cut by half the loss
 	lossGrowth     = 1.08 // per evaluation while loss is low
-	lossMinPackets = 40   // packets per evaluation
-	lossInterval   = 500e6
+	lossMinPackets = 50   // packets per evaluation
+	lossInterval   = 1e9
 )
 
 // lossControl caps the estimate when the subscriber reports loss; it
@@ -163,7 +163,7 @@ type lossControl struct {
 	lastLoss float64
 }
 
-// add counts feedback packets and, every half second with enough of them,
+// add counts feedback packets and, every second with enough of them,
 // re-evaluates the cap against the current estimate.
 func (l *lossControl) add(lost, total int, estimate float64, now int64) {
 	l.lost += lost

@@ -110,7 +110,7 @@ func (r *Receiver) checkLiveness(now int64) {
 		r.layerActive(l.index, false)
 		// A packet may have arrived between the check and the swap, and
 		// its reader then saw the layer still live.
-		if now := r.clock.now(); now-l.lastPacket.Load() < layerTimeout && l.live.CompareAndSwap(false, true) {
+		if now-l.lastPacket.Load() < layerTimeout && l.live.CompareAndSwap(false, true) {
 			r.layerActive(l.index, true)
 		}
 	}
