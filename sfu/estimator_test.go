@@ -146,6 +146,18 @@ func (s *bweSim) deliverFeedback() {
 	s.feedback = s.feedback[n:]
 }
 
+// probe sends at rate for 250 ms as one probe cluster, runs on for wait
+// and returns the probe's outcome.
+func (s *bweSim) probe(rate float64, wait int64) (float64, bool) {
+	s.est.startProbe(uint16(s.hist.next.Load()), rate)
+	s.force = rate
+	s.run(250e6)
+	s.est.endProbe(uint16(s.hist.next.Load() - 1))
+	s.force = 0
+	s.run(wait)
+	return s.est.probeOutcome()
+}
+
 func (s *bweSim) estimate() float64 {
 	e, _ := s.est.Estimate()
 	return float64(e)
@@ -208,14 +220,7 @@ func TestEstimatorAppLimited(t *testing.T) {
 	if e := s.estimate(); e > 1.5*s.demand+10_000+50_000 {
 		t.Fatalf("an application-limited sender grew its estimate to %.0f", e)
 	}
-	// Probe: send at 2 Mbit/s for 250 ms as one cluster.
-	s.est.startProbe(uint16(s.hist.next.Load()), 2e6)
-	s.force = 2e6
-	s.run(250e6)
-	s.est.endProbe(uint16(s.hist.next.Load() - 1))
-	s.force = 0
-	s.run(500e6)
-	r, done := s.est.probeOutcome()
+	r, done := s.probe(2e6, 500e6)
 	if !done || r < 0.85*2e6 {
 		t.Fatalf("probe result %.0f (done %v), want about 2e6", r, done)
 	}
@@ -230,13 +235,7 @@ func TestProbeOverNarrowPath(t *testing.T) {
 	s := newBWESim(t, 300_000)
 	s.demand, s.capacity = 100_000, 400_000
 	s.run(5e9)
-	s.est.startProbe(uint16(s.hist.next.Load()), 1.5e6)
-	s.force = 1.5e6
-	s.run(250e6)
-	s.est.endProbe(uint16(s.hist.next.Load() - 1))
-	s.force = 0
-	s.run(2e9)
-	r, done := s.est.probeOutcome()
+	r, done := s.probe(1.5e6, 2e9)
 	if !done || r > 0.6e6 {
 		t.Fatalf("probe over a 400 kbit/s path measured %.0f (done %v)", r, done)
 	}
