@@ -21,7 +21,14 @@ type feedbackReader struct {
 	pkt     packet
 	scratch *writeScratch
 	levelID uint8 // the publisher's audio level extension id
+	// resent remembers recent retransmissions, seq(16) | time(16, in
+	// 10 ms units), by out sequence number modulo its size: a packet is
+	// resent at most once per round trip, however often it is asked for.
+	resent [256]uint32
 }
+
+// resendGuard is the least time between two retransmissions of a packet.
+const resendGuard = 20e6
 
 func newFeedbackReader(d *DownTrack, reader interceptor.RTCPReader) *feedbackReader {
 	f := &feedbackReader{d: d, reader: reader, scratch: newWriteScratch()}
@@ -119,6 +126,17 @@ func (f *feedbackReader) receptionReport(p rtcpPacket, ssrc uint32) {
 func (f *feedbackReader) retransmit(out uint16) {
 	d := f.d
 	d.stats.nacksReceived.Add(1)
+	now := int64(0)
+	if d.tx != nil {
+		now = d.tx.clock.now()
+		slot := &f.resent[out%uint16(len(f.resent))]
+		guard := max(d.rr.rtt.Load(), resendGuard)
+		if uint16(*slot>>16) == out && uint16(now/10e6)-uint16(*slot) < uint16(guard/10e6) {
+			d.stats.nacksSuppressed.Add(1)
+			return
+		}
+		defer func() { *slot = uint32(out)<<16 | uint32(uint16(now/10e6)) }()
+	}
 	sent, ok := d.seqs.load(out)
 	if !ok {
 		d.stats.nacksMissed.Add(1)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/sdp/v3"
@@ -115,14 +114,11 @@ func newMediaEngine(publisher bool) (*webrtc.MediaEngine, error) {
 	return m, nil
 }
 
-// publisherInterceptors: NACKs toward the publisher for lost packets,
-// receiver reports, and transport-wide congestion control feedback so that
-// browsers ramp their send rate (and simulcast layers) up.
+// publisherInterceptors: receiver reports, and transport-wide congestion
+// control feedback so that browsers ramp their send rate (and simulcast
+// layers) up. NACKs toward the publisher come from the layer readers (see
+// nackGenerator).
 func publisherInterceptors() (*interceptor.Registry, error) {
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, err
-	}
 	rr, err := report.NewReceiverInterceptor()
 	if err != nil {
 		return nil, err
@@ -132,7 +128,6 @@ func publisherInterceptors() (*interceptor.Registry, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
-	reg.Add(gen)
 	reg.Add(rr)
 	reg.Add(fb)
 	return reg, nil

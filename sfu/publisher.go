@@ -266,6 +266,7 @@ func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote) (*Receive
 		cacheSize:   p.e.cacheSize(track.Kind()),
 		pliThrottle: p.e.cfg.PLIThrottle,
 		sendPLI:     p.sendPLI,
+		sendNACK:    p.sendNACK,
 		pool:        p.e.pool,
 		onEnd:       func() { p.forget(cid, r) },
 		dynacast:    p.dynacastCallback(),
@@ -322,6 +323,14 @@ func (p *Publisher) forget(cid string, r *Receiver) {
 func (p *Publisher) sendPLI(ssrc uint32) {
 	if err := p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err != nil {
 		p.log.Debug("PLI not sent", "err", err)
+	}
+}
+
+// sendNACK asks the publisher to retransmit lost packets of a layer.
+func (p *Publisher) sendNACK(ssrc uint32, lost []uint16) {
+	nack := &rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(lost)}
+	if err := p.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
+		p.log.Debug("NACK not sent", "err", err)
 	}
 }
 

@@ -25,6 +25,7 @@ type Receiver struct {
 	cacheSize   int
 	pliThrottle int64 // ns
 	sendPLI     func(ssrc uint32)
+	sendNACK    func(ssrc uint32, lost []uint16)
 	pool        *sync.Pool
 	onEnd       func()
 
@@ -64,8 +65,10 @@ type receiverParams struct {
 	cacheSize   int
 	pliThrottle time.Duration
 	sendPLI     func(ssrc uint32)
-	pool        *sync.Pool
-	onEnd       func() // called once, when Done closes
+	// sendNACK, when set, asks the publisher to retransmit (video).
+	sendNACK func(ssrc uint32, lost []uint16)
+	pool     *sync.Pool
+	onEnd    func() // called once, when Done closes
 	// dynacast, when set, is called (from the publisher's monitor) with the
 	// layers subscribers need whenever that changes; kick wakes the
 	// monitor.
@@ -85,6 +88,7 @@ func newReceiver(p receiverParams) *Receiver {
 		cacheSize:   p.cacheSize,
 		pliThrottle: int64(p.pliThrottle),
 		sendPLI:     p.sendPLI,
+		sendNACK:    p.sendNACK,
 		pool:        p.pool,
 		onEnd:       p.onEnd,
 		done:        make(chan struct{}),

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
 )
 
 // rtpReader is where a layer's packets come from (*webrtc.TrackRemote).
@@ -37,6 +38,7 @@ type receiverLayer struct {
 	rates      rateMeter // monitor-owned
 	highestSeq uint16    // reader-owned
 	haveSeq    bool      // reader-owned
+	nack       *nackGenerator
 
 	// reader-owned
 	pkt     packet
@@ -53,6 +55,9 @@ func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLev
 		audioLevelID: audioLevelID,
 		cache:        newPacketCache(r.cacheSize, r.pool),
 		scratch:      newWriteScratch(),
+	}
+	if r.sendNACK != nil && r.kind == webrtc.RTPCodecTypeVideo {
+		l.nack = newNACKGenerator()
 	}
 	l.spare = l.cache.get()
 	return l
@@ -102,6 +107,12 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	l.stats.tidBytes[tid].Add(uint64(n))
 	if p.Header.Marker {
 		l.stats.tidFrames[tid].Add(1)
+	}
+	if l.nack != nil {
+		if lost := l.nack.received(p.Header.SequenceNumber, arrival); len(lost) > 0 {
+			l.stats.nacksSent.Add(uint64(len(lost)))
+			l.r.sendNACK(l.ssrc, lost)
+		}
 	}
 	if l.haveSeq && seqBefore(p.Header.SequenceNumber, l.highestSeq) {
 		// Older than the newest: a retransmission (RTX, restored by pion)

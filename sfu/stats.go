@@ -61,6 +61,9 @@ type DownTrackStats struct {
 	NACKsReceived uint64
 	NACKsAnswered uint64
 	NACKsMissed   uint64
+	// NACKsSuppressed counts requests for a packet resent less than a
+	// round trip ago.
+	NACKsSuppressed uint64
 	// PLIsReceived counts PLI and FIR messages from the subscriber.
 	PLIsReceived uint64
 	// LayerSwitches counts starts, resumes and simulcast layer changes.
@@ -80,31 +83,33 @@ type DownTrackStats struct {
 }
 
 type downTrackCounters struct {
-	packetsSent    atomic.Uint64
-	bytesSent      atomic.Uint64
-	dropped        [NumDropReasons]atomic.Uint64
-	nacksReceived  atomic.Uint64
-	nacksAnswered  atomic.Uint64
-	nacksMissed    atomic.Uint64
-	plisReceived   atomic.Uint64
-	layerSwitches  atomic.Uint64
-	feedbacks      atomic.Uint64
-	paddingPackets atomic.Uint64
-	paddingBytes   atomic.Uint64
+	packetsSent     atomic.Uint64
+	bytesSent       atomic.Uint64
+	dropped         [NumDropReasons]atomic.Uint64
+	nacksReceived   atomic.Uint64
+	nacksAnswered   atomic.Uint64
+	nacksMissed     atomic.Uint64
+	nacksSuppressed atomic.Uint64
+	plisReceived    atomic.Uint64
+	layerSwitches   atomic.Uint64
+	feedbacks       atomic.Uint64
+	paddingPackets  atomic.Uint64
+	paddingBytes    atomic.Uint64
 }
 
 func (c *downTrackCounters) snapshot() DownTrackStats {
 	s := DownTrackStats{
-		PacketsSent:    c.packetsSent.Load(),
-		BytesSent:      c.bytesSent.Load(),
-		NACKsReceived:  c.nacksReceived.Load(),
-		NACKsAnswered:  c.nacksAnswered.Load(),
-		NACKsMissed:    c.nacksMissed.Load(),
-		PLIsReceived:   c.plisReceived.Load(),
-		LayerSwitches:  c.layerSwitches.Load(),
-		Feedbacks:      c.feedbacks.Load(),
-		PaddingPackets: c.paddingPackets.Load(),
-		PaddingBytes:   c.paddingBytes.Load(),
+		PacketsSent:     c.packetsSent.Load(),
+		BytesSent:       c.bytesSent.Load(),
+		NACKsReceived:   c.nacksReceived.Load(),
+		NACKsAnswered:   c.nacksAnswered.Load(),
+		NACKsMissed:     c.nacksMissed.Load(),
+		NACKsSuppressed: c.nacksSuppressed.Load(),
+		PLIsReceived:    c.plisReceived.Load(),
+		LayerSwitches:   c.layerSwitches.Load(),
+		Feedbacks:       c.feedbacks.Load(),
+		PaddingPackets:  c.paddingPackets.Load(),
+		PaddingBytes:    c.paddingBytes.Load(),
 	}
 	for i := range c.dropped {
 		s.Dropped[i] = c.dropped[i].Load()
@@ -119,6 +124,7 @@ type LayerStats struct {
 	Keyframes uint64 // packets that start a keyframe
 	Malformed uint64 // packets dropped because they could not be parsed
 	PLIsSent  uint64 // keyframe requests sent to the publisher
+	NACKsSent uint64 // sequence numbers the publisher was asked to resend
 	// Late counts packets older than the newest received: retransmissions
 	// the publisher answered our NACKs with (restored from RTX), or
 	// reordered packets.
@@ -140,6 +146,7 @@ type layerCounters struct {
 	keyframes atomic.Uint64
 	malformed atomic.Uint64
 	plisSent  atomic.Uint64
+	nacksSent atomic.Uint64
 	late      atomic.Uint64
 }
 
@@ -149,6 +156,7 @@ func (c *layerCounters) snapshot() LayerStats {
 		Keyframes: c.keyframes.Load(),
 		Malformed: c.malformed.Load(),
 		PLIsSent:  c.plisSent.Load(),
+		NACKsSent: c.nacksSent.Load(),
 		Late:      c.late.Load(),
 	}
 	for i := range c.tidBytes {
