@@ -189,6 +189,13 @@ func (l *lossControl) add(lost, total int, estimate float64, now int64) {
 	}
 }
 
+// raise lifts the cap to at least r (a probe got r through).
+func (l *lossControl) raise(r float64) {
+	if l.capped && l.limit < r {
+		l.limit = r
+	}
+}
+
 // apply returns the estimate under the loss cap.
 func (l *lossControl) apply(estimate float64) float64 {
 	if l.capped {

@@ -122,6 +122,7 @@ func TestNACKAnswerDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFeedbackReader(d, nil)
+	rig.tx.bwe.estimate.Store(1 << 40) // no retransmission budget to run out of
 	before := d.Stats()
 	answer := func() {
 		f.handle(nack)

@@ -5,13 +5,16 @@ import (
 	"slices"
 )
 
-// Allocation hysteresis: a track keeps what it has while it fits the whole
-// budget, but goes up (or resumes) only into upHeadroom of it, and not
-// within upgradeHold of having been cut down. That leaves a band in which
-// a fluctuating estimate moves nothing.
+// Allocation hysteresis: a track keeps what it has while it fits
+// keepHeadroom of the budget, but goes up (or resumes) only into
+// upHeadroom of it, and not within upgradeHold of having been cut down.
+// That leaves a band in which a fluctuating estimate moves nothing: GCC's
+// decrease to 85% of the acknowledged rate after a brief overuse (a probe,
+// a keyframe) must not pause a track whose current layer was just fine.
 const (
-	upHeadroom  = 0.85
-	upgradeHold = 4e9
+	upHeadroom   = 0.85
+	keepHeadroom = 1.15
+	upgradeHold  = 4e9
 )
 
 // Default bitrates (bits per second) for layers not measured yet, by
@@ -160,7 +163,7 @@ func allocate(budget uint64, tracks []allocTrack) []allocResult {
 			add -= min(add, opts[i][level[i]].cost)
 		}
 		if l <= curLevel[i] {
-			return used+add <= budget
+			return float64(used+add) <= keepHeadroom*float64(budget)
 		}
 		if tracks[i].held {
 			return false

@@ -186,9 +186,10 @@ func (c *controller) allocate(dts []*DownTrack, now int64) {
 		}
 	}
 	target := uint64(0)
-	if probeFor != nil {
-		// The estimate at which the allocator would take the next step.
-		target = uint64(float64(used+probeNeed+audio) / upHeadroom)
+	if probeFor != nil && c.tx.bwe.settled(now) {
+		// The estimate at which the allocator would take the next step,
+		// but never more than twice the estimate at once.
+		target = min(uint64(float64(used+probeNeed+audio)/upHeadroom), 2*est)
 		if target <= est {
 			target = 0 // it fits already; the hold is what keeps it
 		}

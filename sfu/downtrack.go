@@ -39,9 +39,12 @@ type DownTrack struct {
 	// pausedLayer is the layer whose packets count as dropped for
 	// bandwidth while the allocator pauses the track (-1: not paused).
 	pausedLayer atomic.Int32
-	m           *munger // owned by the current owner's reader
-	seqs        *seqMap
-	report      senderReportClock
+	// padding is how many bytes of probe padding the owner is to insert
+	// after the packets it forwards (see prober).
+	padding atomic.Int64
+	m       *munger // owned by the current owner's reader
+	seqs    *seqMap
+	report  senderReportClock
 
 	bind      atomic.Pointer[binding]
 	connected atomic.Bool // the subscriber's transport is up
@@ -217,6 +220,9 @@ func (d *DownTrack) forward(p *packet, layer int8, s *writeScratch) (wantKeyfram
 			d.own.leave()
 			return true
 		}
+		if d.padding.Load() > 0 {
+			d.insertPadding(s)
+		}
 		d.own.exit(layer)
 		return false
 	}
@@ -261,6 +267,45 @@ func (d *DownTrack) send(p *packet, s *writeScratch) bool {
 	d.report.note(r.TS, p.Arrival)
 	return true
 }
+
+// maxPaddingPerPacket bounds the padding inserted after one media packet.
+const maxPaddingPerPacket = 24
+
+// insertPadding writes probe padding after the packet just forwarded, in
+// the down-track's own sequence (the caller owns the munging state):
+// padding on the RTX stream would be simpler, but receivers address their
+// next transport-wide feedback to the SSRC of the last packet they got,
+// and pion delivers RTCP about an RTX SSRC to nobody.
+func (d *DownTrack) insertPadding(s *writeScratch) {
+	b := d.bind.Load()
+	if b == nil {
+		return
+	}
+	for range maxPaddingPerPacket {
+		if d.padding.Load() <= 0 {
+			return
+		}
+		seq, ts := d.m.pad()
+		if !d.writePadding(b, s, seq, ts) {
+			return
+		}
+	}
+}
+
+// writePadding sends one padding-only packet and counts it.
+func (d *DownTrack) writePadding(b *binding, s *writeScratch, seq uint16, ts uint32) bool {
+	n, err := b.write(s, outPacket{Seq: seq, TS: ts, Padding: paddingSize})
+	if err != nil {
+		return false
+	}
+	d.padding.Add(-int64(n))
+	d.stats.paddingPackets.Add(1)
+	d.stats.paddingBytes.Add(uint64(n))
+	return true
+}
+
+// paddingSize is the padding of a probe packet, the most RTP allows.
+const paddingSize = 255
 
 // write sends one packet and counts it.
 func (d *DownTrack) write(s *writeScratch, p outPacket) bool {

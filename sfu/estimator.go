@@ -13,6 +13,7 @@ const (
 	ackedMinSpan    = 200e6 // less than this is too little to tell a rate
 	rembFallback    = 2e9   // REMB counts when no transport feedback for this long
 	feedbackTimeout = 5e9   // no feedback at all this long: no estimate
+	settleTime      = 2e9   // feedback for this long before probing
 )
 
 // bandwidthEstimator is the send-side bandwidth estimate of one subscriber
@@ -44,6 +45,7 @@ type bandwidthEstimator struct {
 	rembAt    int64
 	lastTWCC  int64
 	started   int64
+	firstFB   int64 // first transport feedback (engine clock)
 	gotAnyFB  bool
 	estimate  atomic.Uint64
 	lossShare atomic.Uint32 // last loss fraction, 1/65536
@@ -79,6 +81,14 @@ func (e *bandwidthEstimator) Estimate() (bps uint64, ok bool) {
 	return e.estimate.Load(), true
 }
 
+// settled reports whether feedback has been coming for a while, so that
+// the estimate means something (no probing before).
+func (e *bandwidthEstimator) settled(now int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.firstFB != 0 && now-e.firstFB > settleTime
+}
+
 // LossFraction returns the loss share of the last evaluation (0..1).
 func (e *bandwidthEstimator) LossFraction() float64 {
 	return float64(e.lossShare.Load()) / 65536
@@ -90,6 +100,9 @@ func (e *bandwidthEstimator) onTransportFeedback(fb *twccFeedback) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.gotAnyFB = true
+	if e.firstFB == 0 {
+		e.firstFB = max(now, 1)
+	}
 	e.lastTWCC = now
 	if e.haveRef {
 		e.refBase += int64(int32((fb.RefTime - e.lastRef) << 8 >> 8)) // 24-bit wrap
@@ -139,7 +152,10 @@ func (e *bandwidthEstimator) onTransportFeedback(fb *twccFeedback) {
 		e.rate.update(e.usage, acked, now)
 	}
 	if r, done := e.probe.finish(newest, now); done && r > 0 && e.usage != usageOver {
+		// The path carried r: neither the delay-based rate nor an old
+		// loss cap holds the estimate below it.
 		e.rate.setRate(max(e.rate.rate, r))
+		e.loss.raise(r)
 	}
 	e.loss.add(lost, total, e.rate.rate, now)
 	e.lossShare.Store(uint32(e.loss.lastLoss * 65536))

@@ -21,14 +21,19 @@ type feedbackReader struct {
 	pkt     packet
 	scratch *writeScratch
 	levelID uint8 // the publisher's audio level extension id
-	// resent remembers recent retransmissions, seq(16) | time(16, in
-	// 10 ms units), by out sequence number modulo its size: a packet is
-	// resent at most once per round trip, however often it is asked for.
+	// resent remembers recent retransmissions, seq(16) | count(4) |
+	// time(12, in 10 ms units), by out sequence number modulo its size: a
+	// packet is resent at most once per round trip and resendMax times in
+	// all, however often it is asked for.
 	resent [256]uint32
 }
 
-// resendGuard is the least time between two retransmissions of a packet.
-const resendGuard = 20e6
+// resendGuard is the least time between two retransmissions of a packet;
+// resendMax the most retransmissions of one packet.
+const (
+	resendGuard = 20e6
+	resendMax   = 4
+)
 
 func newFeedbackReader(d *DownTrack, reader interceptor.RTCPReader) *feedbackReader {
 	f := &feedbackReader{d: d, reader: reader, scratch: newWriteScratch()}
@@ -130,21 +135,36 @@ func (f *feedbackReader) retransmit(out uint16) {
 	if d.tx != nil {
 		now = d.tx.clock.now()
 		slot := &f.resent[out%uint16(len(f.resent))]
-		guard := max(d.rr.rtt.Load(), resendGuard)
-		if uint16(*slot>>16) == out && uint16(now/10e6)-uint16(*slot) < uint16(guard/10e6) {
-			d.stats.nacksSuppressed.Add(1)
-			return
+		ticks := uint32(now/10e6) & 0xfff
+		count := uint32(0)
+		if uint16(*slot>>16) == out {
+			count = *slot >> 12 & 0xf
+			guard := uint32(max(d.rr.rtt.Load(), resendGuard) / 10e6)
+			if count >= resendMax || (ticks-*slot)&0xfff < guard {
+				d.stats.nacksSuppressed.Add(1)
+				return
+			}
 		}
-		defer func() { *slot = uint32(out)<<16 | uint32(uint16(now/10e6)) }()
+		defer func() { *slot = uint32(out)<<16 | (count+1)<<12 | ticks }()
 	}
 	sent, ok := d.seqs.load(out)
 	if !ok {
 		d.stats.nacksMissed.Add(1)
 		return
 	}
+	if sent.Layer == paddingLayer {
+		// Probe padding carries nothing: resending it would only add to
+		// the congestion the loss hints at.
+		d.stats.nacksMissed.Add(1)
+		return
+	}
 	n, ok := d.src.Retransmit(sent.Layer, sent.InSeq, f.pktBuf[:])
 	if !ok || f.pkt.parse(f.pktBuf[:n], d.payload, f.levelID) != nil || f.pkt.Header.SequenceNumber != sent.InSeq {
 		d.stats.nacksMissed.Add(1)
+		return
+	}
+	if d.tx != nil && !d.tx.allowRetransmit(n, now) {
+		d.stats.nacksThrottled.Add(1)
 		return
 	}
 	p := &f.pkt

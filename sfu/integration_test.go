@@ -267,61 +267,10 @@ func TestIntegrationSimulcast(t *testing.T) {
 	e := newTestEngine(t)
 	defer e.Close()
 
-	layers := []LayerInfo{
-		{RID: "q", Width: 320, Height: 180}, {RID: "h", Width: 640, Height: 360}, {RID: "f", Width: 1280, Height: 720},
-	}
 	m := newMedia()
 	defer m.stop()
-	receivers := make(chan *Receiver, 1)
-	pub := newPubClient(t, e, PublisherConfig{
-		ParticipantID: "PA_pub",
-		ResolveTrack: func(string, webrtc.RTPCodecType) (TrackSpec, error) {
-			return TrackSpec{ID: "TR_sim", Layers: layers}, nil
-		},
-		OnTrack: func(r *Receiver) { receivers <- r },
-	})
+	pub, r, sources := publishSimulcast(t, e, m, newClientPC(t), [MaxLayers]layerShape{})
 	defer pub.close()
-
-	var tracks []*webrtc.TrackLocalStaticRTP
-	for _, l := range layers {
-		tr, err := webrtc.NewTrackLocalStaticRTP(vp8Cap, "cam", "client-stream", webrtc.WithRTPStreamID(l.RID))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tracks = append(tracks, tr)
-	}
-	x, err := pub.pc.AddTransceiverFromTrack(tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tr := range tracks[1:] {
-		if err := x.Sender().AddEncoding(tr); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pub.negotiate()
-	params := x.Sender().GetParameters()
-	midID, ridID := extID(params, sdp.SDESMidURI), extID(params, sdp.SDESRTPStreamIDURI)
-	if midID == 0 || ridID == 0 {
-		t.Fatal("simulcast header extensions not negotiated")
-	}
-	var sources []*source
-	for i, tr := range tracks {
-		s := &source{
-			track: tr, layer: byte(i), video: true, interval: 33 * time.Millisecond,
-			ext: []rtpExt{{midID, []byte(x.Mid())}, {ridID, []byte(layers[i].RID)}},
-		}
-		sources = append(sources, s)
-		m.start(s, x.Sender(), layers[i].RID)
-	}
-
-	var r *Receiver
-	select {
-	case r = <-receivers:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no receiver")
-	}
-	eventually(t, 10*time.Second, "three layers received", func() bool { return r.ActiveLayers() == 0b111 })
 
 	sub := newSubClient(t, e)
 	defer sub.close()
@@ -389,6 +338,67 @@ func TestIntegrationSimulcast(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// layerShape is how much a simulcast layer's source sends per frame: zero
+// values take the source's defaults.
+type layerShape struct{ packets, size int }
+
+// publishSimulcast publishes a three-layer VP8 track (q, h, f as
+// simLayers) from a client on pc, its layers written by sources (frame
+// interval, packets per frame and size taken from shapes), and waits until
+// the SFU receives all three.
+func publishSimulcast(t *testing.T, e *Engine, m *media, pc *webrtc.PeerConnection, shapes [MaxLayers]layerShape) (*pubClient, *Receiver, []*source) {
+	t.Helper()
+	receivers := make(chan *Receiver, 1)
+	pub := newPubClientOn(t, e, PublisherConfig{
+		ParticipantID: "PA_pub",
+		ResolveTrack: func(string, webrtc.RTPCodecType) (TrackSpec, error) {
+			return TrackSpec{ID: "TR_sim", Layers: simLayers}, nil
+		},
+		OnTrack: func(r *Receiver) { receivers <- r },
+	}, pc)
+	var tracks []*webrtc.TrackLocalStaticRTP
+	for _, l := range simLayers {
+		tr, err := webrtc.NewTrackLocalStaticRTP(vp8Cap, "cam", "client-stream", webrtc.WithRTPStreamID(l.RID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracks = append(tracks, tr)
+	}
+	x, err := pub.pc.AddTransceiverFromTrack(tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range tracks[1:] {
+		if err := x.Sender().AddEncoding(tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub.negotiate()
+	params := x.Sender().GetParameters()
+	midID, ridID := extID(params, sdp.SDESMidURI), extID(params, sdp.SDESRTPStreamIDURI)
+	if midID == 0 || ridID == 0 {
+		t.Fatal("simulcast header extensions not negotiated")
+	}
+	var sources []*source
+	for i, tr := range tracks {
+		s := &source{
+			track: tr, layer: byte(i), video: true, interval: 33 * time.Millisecond,
+			packets: shapes[i].packets, size: shapes[i].size,
+			ext: []rtpExt{{midID, []byte(x.Mid())}, {ridID, []byte(simLayers[i].RID)}},
+		}
+		sources = append(sources, s)
+		m.start(s, x.Sender(), simLayers[i].RID)
+	}
+	var r *Receiver
+	select {
+	case r = <-receivers:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no receiver")
+	}
+	eventually(t, 20*time.Second, "three layers received", func() bool { return r.ActiveLayers() == 0b111 })
+	return pub, r, sources
 }
 
 func TestEngineOnAllLoopbackInterfaces(t *testing.T) {

@@ -17,20 +17,14 @@ import (
 // missing is one the SFU did send: no gap of the SFU's own making.
 func TestNACKRepairOverLossyLinks(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	rig := newVNetRig(t, 0, 0)
-	defer rig.close()
-	e := rig.engine()
-	defer e.Close()
-
-	m := newMedia()
-	defer m.stop()
+	call := startVNetCall(t, 0, 0)
+	rig, e, m := call.rig, call.e, call.m
 	receivers := make(chan *Receiver, 1)
 	pub := newPubClientOn(t, e, PublisherConfig{
 		ParticipantID: "PA_pub",
 		ResolveTrack:  func(cid string, _ webrtc.RTPCodecType) (TrackSpec, error) { return TrackSpec{ID: "TR_" + cid}, nil },
 		OnTrack:       func(r *Receiver) { receivers <- r },
 	}, rig.clientPC(rig.pub))
-	defer pub.close()
 	cam, camX := addSendTrack(t, pub.pc, vp8Cap, "cam")
 	pub.negotiate()
 	// 100 packets a second, three per frame.
@@ -43,7 +37,7 @@ func TestNACKRepairOverLossyLinks(t *testing.T) {
 	}
 
 	sub := newSubClientOn(t, e, rig.clientPC(rig.sub))
-	defer sub.close()
+	defer call.end(t, sub, pub)
 	dt, err := sub.server.AddTrack(r, Preferences{})
 	if err != nil {
 		t.Fatal(err)
@@ -99,12 +93,4 @@ func TestNACKRepairOverLossyLinks(t *testing.T) {
 	if st.NACKsAnswered == 0 || rs.Late == 0 {
 		t.Fatalf("no repair seen: %d NACKs answered, %d late packets from the publisher", st.NACKsAnswered, rs.Late)
 	}
-
-	sub.close()
-	pub.close()
-	m.stop()
-	if err := e.Close(); err != nil {
-		t.Fatal(err)
-	}
-	rig.close()
 }

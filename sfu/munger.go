@@ -192,6 +192,21 @@ func (m *munger) noteVP8(d *vp8Descriptor, f vp8Fields) {
 	}
 }
 
+// paddingLayer marks sequence map entries of padding the down-track
+// inserted (no source packet).
+const paddingLayer int8 = 0x7e
+
+// pad inserts a padding packet after the last packet sent and returns its
+// sequence number and timestamp; the packets after it move up by one, and
+// late packets from before it keep their place.
+func (m *munger) pad() (uint16, uint32) {
+	m.skips.insert(m.lastIn+1, m.seqOff, m.vp8Off.PictureID)
+	m.seqOff--
+	m.lastOut++
+	m.seqs.store(m.lastOut, sentPacket{Layer: paddingLayer, TSOffset: m.lastOutTS})
+	return m.lastOut, m.lastOutTS
+}
+
 // skip drops an in-order packet without leaving a gap for it. It records
 // the offsets in force before it, so that late packets of earlier frames
 // keep their sequence numbers and picture ids.
@@ -243,12 +258,20 @@ type skipMark struct {
 	seq    uint16 // the skipped packet
 	offset uint16 // the sequence offset before it
 	pic    uint16 // the picture id offset before it
+	// inserted: padding went out before seq, which was not skipped.
+	inserted bool
 }
 
 func (h *skipHistory) reset() { h.n = 0 }
 
 func (h *skipHistory) add(seq, offset, pic uint16) {
 	h.ring[h.n%len(h.ring)] = skipMark{seq: seq, offset: offset, pic: pic}
+	h.n++
+}
+
+// insert records that the offsets changed before seq, for padding.
+func (h *skipHistory) insert(seq, offset, pic uint16) {
+	h.ring[h.n%len(h.ring)] = skipMark{seq: seq, offset: offset, pic: pic, inserted: true}
 	h.n++
 }
 
@@ -260,7 +283,7 @@ func (h *skipHistory) offsetAt(seq, current, currentPic uint16) (uint16, uint16,
 	kept := min(h.n, len(h.ring))
 	for i := 1; i <= kept; i++ {
 		mark := h.ring[(h.n-i)%len(h.ring)]
-		if seq == mark.seq {
+		if seq == mark.seq && !mark.inserted {
 			return 0, 0, DropDuplicate, false // it was skipped once already
 		}
 		if !seqBefore(seq, mark.seq) {

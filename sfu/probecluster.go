@@ -5,12 +5,11 @@ package sfu
 // at which it was sent and received; a receive rate well below the send
 // rate means the path saturated, and then the receive rate is the answer.
 const (
-	probeMinPackets   = 5
-	probeMinReceived  = 0.8
-	probeSaturation   = 0.9
-	probeUtilization  = 0.95
-	probeMinDuration  = 2e6 // ns; shorter spans give no rate
-	probeSuccessShare = 0.85
+	probeMinPackets  = 5
+	probeMinReceived = 0.8
+	probeSaturation  = 0.9
+	probeUtilization = 0.95
+	probeMinDuration = 2e6 // ns; shorter spans give no rate
 )
 
 // probeCluster accumulates what the feedback says about the packets of

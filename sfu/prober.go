@@ -11,36 +11,40 @@ import (
 // never grows the estimate far beyond what the receiver acknowledges
 // (1.5 x plus 10 kbit/s), and a sender that only sends the low layer is
 // acknowledged the low layer's rate. So the controller probes: for a
-// quarter of a second it tops the media up with padding-only packets on a
-// down-track's RTX stream (receivers discard them, a padding-only RTX
-// packet being the standard probe) up to the rate the next step needs; the
-// feedback then tells the rate the path delivered (see probeCluster). Only
-// a probe that arrived at that rate raises the estimate, after which the
-// allocator steps up; a failed probe is retried with a growing back-off
-// (2, 4, 8 s), so a path at its limit sees a short burst every few seconds
-// and never sustained loss.
+// quarter of a second it tops the media up with padding-only packets up to
+// a little more than the next step needs; the feedback then tells the rate
+// the path delivered (see probeCluster). Only a probe that arrived at that
+// rate raises the estimate, after which the allocator steps up; a failed
+// probe is retried with a growing back-off (2, 4, 8 s), so a path at its
+// limit sees a short burst every few seconds and never sustained loss.
+//
+// The padding goes in the carrier down-track's own sequence, inserted by
+// the reader that forwards it after each media packet (see
+// DownTrack.insertPadding), not on its RTX stream: receivers address their
+// transport-wide feedback to the SSRC of the last packet they received,
+// and pion delivers RTCP about an RTX SSRC to nobody, so padding on RTX
+// would lose the very feedback the probe waits for.
 //
 // Letting the estimate grow from real traffic instead (upgrading on a
 // hunch and backing off on congestion) would cost a keyframe and a
 // visible quality change per failed attempt, and loss on the media itself.
-// A subscriber without RTX is not probed; it climbs only as its
-// acknowledged rate allows.
 const (
 	probeDuration   = 250 * time.Millisecond
 	probeBurst      = 5 * time.Millisecond
-	probePadding    = 255 // octets of padding per packet, the most RTP allows
 	probeBackoffMin = 2e9
 	probeBackoffMax = 8e9
 	probeTimeout    = 3e9 // no result this long after a probe: it failed
 	// probePaddingShare: the padding is at least this share of the probe
 	// rate, even when the media alone seems to reach it.
 	probePaddingShare = 0.2
+	// probeOvershoot: the probe aims this much above what the next step
+	// needs, so that a successful one lets the allocator take it.
+	probeOvershoot = 1.25
 )
 
 // prober runs on the controller's goroutine.
 type prober struct {
-	tx      *sendSide
-	scratch *writeScratch
+	tx *sendSide
 
 	target  uint64     // the estimate to confirm; 0: nothing to probe
 	via     *DownTrack // the track waiting for it
@@ -57,7 +61,7 @@ type prober struct {
 }
 
 func newProber(tx *sendSide) prober {
-	return prober{tx: tx, scratch: newWriteScratch(), backoff: probeBackoffMin}
+	return prober{tx: tx, backoff: probeBackoffMin}
 }
 
 // want sets what to probe for.
@@ -71,7 +75,7 @@ func (p *prober) step(dts []*DownTrack, now int64, stop <-chan struct{}, kick fu
 		if !done && now-p.sentAt < probeTimeout {
 			return
 		}
-		if done && r >= probeSuccessShare*float64(p.pending) {
+		if done && r >= float64(p.pending) {
 			p.backoff = probeBackoffMin
 			kick() // the estimate rose: allocate again
 		} else {
@@ -87,7 +91,7 @@ func (p *prober) step(dts []*DownTrack, now int64, stop <-chan struct{}, kick fu
 	if d == nil {
 		return
 	}
-	p.send(d, float64(p.target), stop)
+	p.send(d, probeOvershoot*float64(p.target), stop)
 	p.pending, p.sentAt = p.target, p.tx.clock.now()
 	p.probes++
 }
@@ -106,12 +110,11 @@ func (p *prober) measure(dts []*DownTrack, now int64) {
 	p.bytes, p.at = total, now
 }
 
-// carrier picks the down-track whose RTX stream carries the padding: the
-// one waiting for bandwidth, else any live video track with RTX.
+// carrier picks the down-track whose stream carries the padding: the one
+// waiting for bandwidth, else any video track being forwarded.
 func (p *prober) carrier(dts []*DownTrack) *DownTrack {
 	ok := func(d *DownTrack) bool {
-		b := d.bind.Load()
-		return d.kind == webrtc.RTPCodecTypeVideo && d.live.Load() && b != nil && b.hasRTX()
+		return d.kind == webrtc.RTPCodecTypeVideo && d.live.Load() && d.bind.Load() != nil && d.CurrentLayer() != LayerNone
 	}
 	if p.via != nil && ok(p.via) {
 		return p.via
@@ -124,34 +127,28 @@ func (p *prober) carrier(dts []*DownTrack) *DownTrack {
 	return nil
 }
 
-// send runs one probe cluster through d's RTX stream.
+// send runs one probe cluster through d: every 5 ms it hands d's owner the
+// padding bytes due, which the owner inserts after its next packet.
 func (p *prober) send(d *DownTrack, target float64, stop <-chan struct{}) {
-	b := d.bind.Load()
-	padBits := max(target-p.rate, probePaddingShare*target)
-	pktBits := float64(probePadding+20) * 8 // padding, header, extension
-	perBurst := padBits * probeBurst.Seconds() / pktBits
-	ts, _ := d.report.at(p.tx.clock.now(), d.codec.ClockRate)
-
+	padBytes := max(target-p.rate, probePaddingShare*target) / 8 * probeBurst.Seconds()
 	p.tx.bwe.startProbe(uint16(p.tx.hist.next.Load()), target)
+	defer func() {
+		d.padding.Store(0)
+		p.tx.bwe.endProbe(uint16(p.tx.hist.next.Load() - 1))
+	}()
 	timer := time.NewTimer(probeBurst)
 	defer timer.Stop()
-	start := time.Now()
-	for due := 0.0; time.Since(start) < probeDuration; {
-		for due += perBurst; due >= 1; due-- {
-			n, err := b.write(p.scratch, outPacket{TS: ts, Padding: probePadding})
-			if err != nil {
-				break
-			}
-			d.stats.paddingPackets.Add(1)
-			d.stats.paddingBytes.Add(uint64(n))
+	for start := time.Now(); time.Since(start) < probeDuration; {
+		// Due bytes pile up between the carrier's packets, but not
+		// beyond a few bursts when it stalls.
+		if d.padding.Load() < int64(8*padBytes) {
+			d.padding.Add(int64(padBytes))
 		}
 		select {
 		case <-stop:
-			p.tx.bwe.endProbe(uint16(p.tx.hist.next.Load() - 1))
 			return
 		case <-timer.C:
 			timer.Reset(probeBurst)
 		}
 	}
-	p.tx.bwe.endProbe(uint16(p.tx.hist.next.Load() - 1))
 }

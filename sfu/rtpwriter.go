@@ -31,7 +31,7 @@ type binding struct {
 	hist          *sendHistory
 }
 
-// hasRTX reports whether retransmissions and probes go on an RTX stream.
+// hasRTX reports whether retransmissions go on an RTX stream.
 func (b *binding) hasRTX() bool { return b.rtxSSRC != 0 && b.rtxPT != 0 && b.rtxSeq != nil }
 
 // outPacket is one packet to send, in the down-track's numbering.
@@ -45,7 +45,8 @@ type outPacket struct {
 	// original sequence number (Seq) leads the payload.
 	RTX bool
 	// Padding, when set, sends a padding-only packet of that many octets
-	// on the RTX stream: a bandwidth probe, which receivers discard.
+	// (a bandwidth probe, which receivers discard after noting its
+	// sequence number and arrival).
 	Padding uint8
 }
 
@@ -91,19 +92,17 @@ func (b *binding) write(s *writeScratch, p outPacket) (int, error) {
 	h.ExtensionProfile = 0
 	h.Extensions = h.Extensions[:0]
 	payload := p.Payload
-	if p.RTX || p.Padding > 0 {
+	switch {
+	case p.Padding > 0:
+		h.Padding, h.PaddingSize = true, p.Padding
+		payload = nil
+	case p.RTX && b.hasRTX():
 		h.SSRC, h.PayloadType = b.rtxSSRC, b.rtxPT
 		h.SequenceNumber = uint16(b.rtxSeq.Add(1))
-		if p.RTX {
-			binary.BigEndian.PutUint16(s.rtx[:], p.Seq)
-			payload = s.rtx[:2+copy(s.rtx[2:], p.Payload)]
-		} else {
-			h.Marker = false
-			h.Padding, h.PaddingSize = true, p.Padding
-			payload = nil
-		}
+		binary.BigEndian.PutUint16(s.rtx[:], p.Seq)
+		payload = s.rtx[:2+copy(s.rtx[2:], p.Payload)]
 	}
-	if b.audioLevelID != 0 && len(p.AudioLevel) == 1 && !p.RTX {
+	if b.audioLevelID != 0 && len(p.AudioLevel) == 1 {
 		_ = h.SetExtension(b.audioLevelID, p.AudioLevel)
 	}
 	var tw uint16

@@ -3,6 +3,7 @@ package sfu
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,35 @@ type sendSide struct {
 	hist  *sendHistory
 	bwe   *bandwidthEstimator
 	kick  func()
+
+	// rtx limits retransmissions to a share of the estimate: a subscriber
+	// losing packets because its link is full would otherwise ask for more
+	// than the link can take, and every answer lost would be asked for
+	// again (congestion collapse).
+	rtxMu     sync.Mutex
+	rtxTokens float64 // bytes
+	rtxAt     int64
+}
+
+// Retransmission budget: a quarter of the estimate, in bursts of 100 ms.
+const (
+	rtxShare = 0.25
+	rtxBurst = 0.1 // seconds
+)
+
+// allowRetransmit reports whether a retransmission of size bytes fits the
+// budget now, and takes it from the budget if so.
+func (s *sendSide) allowRetransmit(size int, now int64) bool {
+	rate := float64(s.bwe.estimate.Load()) * rtxShare / 8 // bytes per second
+	s.rtxMu.Lock()
+	defer s.rtxMu.Unlock()
+	s.rtxTokens = min(s.rtxTokens+rate*float64(now-s.rtxAt)/1e9, rate*rtxBurst+packetBufferSize)
+	s.rtxAt = now
+	if s.rtxTokens < float64(size) {
+		return false
+	}
+	s.rtxTokens -= float64(size)
+	return true
 }
 
 func newSendSide(c *clock, lim estimatorLimits, kick func()) *sendSide {

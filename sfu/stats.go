@@ -62,8 +62,10 @@ type DownTrackStats struct {
 	NACKsAnswered uint64
 	NACKsMissed   uint64
 	// NACKsSuppressed counts requests for a packet resent less than a
-	// round trip ago.
+	// round trip ago; NACKsThrottled those beyond the retransmission
+	// budget (a share of the bandwidth estimate).
 	NACKsSuppressed uint64
+	NACKsThrottled  uint64
 	// PLIsReceived counts PLI and FIR messages from the subscriber.
 	PLIsReceived uint64
 	// LayerSwitches counts starts, resumes and simulcast layer changes.
@@ -90,6 +92,7 @@ type downTrackCounters struct {
 	nacksAnswered   atomic.Uint64
 	nacksMissed     atomic.Uint64
 	nacksSuppressed atomic.Uint64
+	nacksThrottled  atomic.Uint64
 	plisReceived    atomic.Uint64
 	layerSwitches   atomic.Uint64
 	feedbacks       atomic.Uint64
@@ -105,6 +108,7 @@ func (c *downTrackCounters) snapshot() DownTrackStats {
 		NACKsAnswered:   c.nacksAnswered.Load(),
 		NACKsMissed:     c.nacksMissed.Load(),
 		NACKsSuppressed: c.nacksSuppressed.Load(),
+		NACKsThrottled:  c.nacksThrottled.Load(),
 		PLIsReceived:    c.plisReceived.Load(),
 		LayerSwitches:   c.layerSwitches.Load(),
 		Feedbacks:       c.feedbacks.Load(),

@@ -130,3 +130,29 @@ func (rig *vnetRig) engine() *Engine {
 func (rig *vnetRig) clientPC(n *vnet.Net) *webrtc.PeerConnection {
 	return newClientPCWith(rig.t, func(se *webrtc.SettingEngine) { se.SetNet(n) })
 }
+
+// vnetCall is an engine on a virtual network with media sources, torn
+// down in order by end.
+type vnetCall struct {
+	rig *vnetRig
+	e   *Engine
+	m   *media
+}
+
+// startVNetCall builds the network (see newVNetRig) and starts an engine
+// on it; the caller defers end.
+func startVNetCall(t *testing.T, rate int, queueBytes int64) *vnetCall {
+	rig := newVNetRig(t, rate, queueBytes)
+	return &vnetCall{rig: rig, e: rig.engine(), m: newMedia()}
+}
+
+// end closes the clients, then the sources, the engine and the network.
+func (c *vnetCall) end(t *testing.T, sub *subClient, pub *pubClient) {
+	sub.close()
+	pub.close()
+	c.m.stop()
+	if err := c.e.Close(); err != nil {
+		t.Error(err)
+	}
+	c.rig.close()
+}
