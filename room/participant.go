@@ -83,6 +83,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		OnTrack:                 p.onTrack,
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Candidate: c}) },
 		OnConnectionStateChange: p.onConnectionState,
+		OnSubscribedLayers:      p.onSubscribedLayers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publisher connection: %w", err)
@@ -92,6 +93,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		OnOffer:                 func(o webrtc.SessionDescription) { p.sink.Send(OfferEvent{Offer: o}) },
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Subscriber: true, Candidate: c}) },
 		OnConnectionStateChange: p.onConnectionState,
+		OnStreamState:           p.onStreamState,
 	})
 	if err != nil {
 		_ = p.publisher.Close()

@@ -33,6 +33,8 @@ type Room struct {
 	tracks       map[string]*publishedTrack
 	closed       bool
 	emptyTimer   *time.Timer
+	speakers     *sfu.SpeakerDetector // with the first audio track (see media.go)
+	speaking     []string             // participant sids speaking now
 }
 
 func newRoom(m *Manager, name string, opts RoomOptions) *Room {
@@ -216,6 +218,7 @@ func (r *Room) unpublishLocked(t *publishedTrack) {
 	}
 	delete(r.tracks, t.info.SID)
 	delete(t.owner.tracks, t.info.SID)
+	r.unwatchSpeakerLocked(t)
 	for _, p := range r.participants {
 		if _, ok := p.subs[t.info.SID]; ok {
 			p.unsubscribeLocked(t.info.SID)
@@ -230,6 +233,7 @@ func (r *Room) unpublishLocked(t *publishedTrack) {
 func (r *Room) publishLocked(t *publishedTrack) {
 	r.tracks[t.info.SID] = t
 	t.owner.tracks[t.info.SID] = t
+	r.watchSpeakerLocked(t)
 	r.broadcastLocked(t.owner, TrackPublishedEvent{Track: t.info})
 	for _, p := range r.participants {
 		if p != t.owner && p.autoSubscribe && p.perm.CanSubscribe {
@@ -275,6 +279,7 @@ func (r *Room) close(reason LeaveReason) {
 func (r *Room) markClosedLocked() {
 	r.closed = true
 	r.stopEmptyTimerLocked()
+	r.stopSpeakersLocked()
 	r.m.forget(r)
 }
 

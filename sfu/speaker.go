@@ -57,17 +57,16 @@ type Speaker struct {
 	Active bool
 }
 
-// SpeakerDetector finds the active speakers among audio tracks. It runs
-// its own goroutine, which reads each track's level once per interval
-// (the readers only add to an atomic per packet) and calls onChange with
-// the speakers, loudest first, whenever the set of speakers or the loudest
-// one changes; a participant that stopped speaking is in that call once,
-// inactive.
+// SpeakerDetector finds the active speakers among audio tracks. Its Run
+// loop (a goroutine of the caller's, so that the caller's shutdown waits
+// for it) reads each track's level once per interval (the readers only
+// add to an atomic per packet) and calls onChange with the speakers,
+// loudest first, whenever the set of speakers or the loudest one changes;
+// a participant that stopped speaking is in that call once, inactive.
 type SpeakerDetector struct {
 	cfg      SpeakerConfig
 	onChange func([]Speaker)
 	stop     chan struct{}
-	wg       sync.WaitGroup
 	once     sync.Once
 
 	mu     sync.Mutex
@@ -91,14 +90,9 @@ type speakerState struct {
 	present bool
 }
 
-// NewSpeakerDetector starts a detector; Close stops it.
+// NewSpeakerDetector returns a detector; run its Run loop in a goroutine
+// and end it with Stop.
 func NewSpeakerDetector(cfg SpeakerConfig, onChange func([]Speaker)) *SpeakerDetector {
-	d := newSpeakerDetector(cfg, onChange)
-	d.wg.Go(d.run)
-	return d
-}
-
-func newSpeakerDetector(cfg SpeakerConfig, onChange func([]Speaker)) *SpeakerDetector {
 	if cfg.Interval <= 0 {
 		cfg = DefaultSpeakerConfig()
 	}
@@ -125,14 +119,14 @@ func (d *SpeakerDetector) Remove(trackID string) {
 	delete(d.tracks, trackID)
 }
 
-// Close stops the detector and waits for its goroutine (do not call it
-// from onChange).
-func (d *SpeakerDetector) Close() {
+// Stop ends Run; it does not wait, so it may be called under the locks
+// onChange takes.
+func (d *SpeakerDetector) Stop() {
 	d.once.Do(func() { close(d.stop) })
-	d.wg.Wait()
 }
 
-func (d *SpeakerDetector) run() {
+// Run reads the levels every interval until Stop.
+func (d *SpeakerDetector) Run() {
 	t := time.NewTicker(d.cfg.Interval)
 	defer t.Stop()
 	for {

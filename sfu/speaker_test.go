@@ -19,7 +19,7 @@ func (f *fakeLevels) ConsumeAudioLevel() (float64, int) { return f.level, f.pack
 // first; starting needs 200 ms above -50 dBov, stopping 1 s below -60;
 // short dips and blips change nothing.
 func TestSpeakerDetector(t *testing.T) {
-	d := newSpeakerDetector(DefaultSpeakerConfig(), nil)
+	d := NewSpeakerDetector(DefaultSpeakerConfig(), nil)
 	alice, bob := &fakeLevels{level: 127}, &fakeLevels{level: 127}
 	d.Add("TR_a", "alice", alice)
 	d.Add("TR_b", "bob", bob)
@@ -79,13 +79,14 @@ func TestDBovToAmplitude(t *testing.T) {
 	}
 }
 
-// TestSpeakerDetectorRuns: the detector's own goroutine reports, and Close
-// stops it.
+// TestSpeakerDetectorRuns: Run reports, and Stop ends it.
 func TestSpeakerDetectorRuns(t *testing.T) {
 	cfg := DefaultSpeakerConfig()
 	cfg.Interval = 10e6
 	got := make(chan []Speaker, 10)
 	d := NewSpeakerDetector(cfg, func(s []Speaker) { got <- s })
+	done := make(chan struct{})
+	go func() { d.Run(); close(done) }()
 	d.Add("TR_a", "alice", &fakeLevels{level: 10, packets: 3})
 	select {
 	case s := <-got:
@@ -95,6 +96,7 @@ func TestSpeakerDetectorRuns(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no speakers reported")
 	}
-	d.Close()
-	d.Close()
+	d.Stop()
+	d.Stop()
+	<-done
 }

@@ -193,5 +193,5 @@ func eventToPB(ev room.Event, s *session) *pb.SignalResponse {
 	case room.RoomUpdatedEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_RoomUpdate{RoomUpdate: &pb.RoomUpdate{Room: roomToPB(e.Room)}}}
 	}
-	return nil
+	return mediaEventToPB(ev)
 }
