@@ -232,11 +232,13 @@ func (d *DownTrack) forward(p *packet, layer int8, s *writeScratch) (wantKeyfram
 		}
 		return false
 	}
-	if !p.Keyframe {
+	if !p.Keyframe || p.Late {
+		// A late keyframe packet (a retransmission, a publisher's probe)
+		// is no place to start: the packets after it went by already.
 		if d.own.owner() == LayerNone {
 			d.stats.dropped[DropAwaitingKeyframe].Add(1)
 		}
-		return true
+		return !p.Late
 	}
 	d.own.take(layer)
 	d.m.switchTo(layer, p, int8(d.temporal.Load()))

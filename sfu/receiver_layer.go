@@ -114,9 +114,10 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 			l.r.sendNACK(l.ssrc, lost)
 		}
 	}
-	if l.haveSeq && seqBefore(p.Header.SequenceNumber, l.highestSeq) {
-		// Older than the newest: a retransmission (RTX, restored by pion)
-		// or a reordered packet.
+	p.Late = l.haveSeq && !seqBefore(l.highestSeq, p.Header.SequenceNumber)
+	if p.Late {
+		// Not newer than the newest: a retransmission (RTX, restored by
+		// pion) or a reordered or duplicated packet.
 		l.stats.late.Add(1)
 	} else {
 		l.highestSeq, l.haveSeq = p.Header.SequenceNumber, true
