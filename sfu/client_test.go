@@ -205,6 +205,8 @@ type receivedTrack struct {
 	mu      sync.Mutex
 	packets []sentRTP // kept unless the client only counts
 	ended   bool
+	ssrc    uint32
+	reports []rtcp.SenderReport // sender reports about the track
 }
 
 func (r *receivedTrack) snapshot() ([]sentRTP, bool) {
@@ -243,12 +245,13 @@ func newSubClientOn(t testing.TB, e *Engine, pc *webrtc.PeerConnection) *subClie
 			_ = s.AddICECandidate(ic.ToJSON())
 		}
 	})
-	c.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		rt := &receivedTrack{}
+	c.pc.OnTrack(func(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+		rt := &receivedTrack{ssrc: uint32(tr.SSRC())}
 		c.mu.Lock()
 		c.tracks[tr.ID()] = rt
 		c.mu.Unlock()
 		c.wg.Go(func() { c.read(tr, rt) })
+		c.wg.Go(func() { c.readReports(recv, rt) })
 	})
 	c.wg.Go(func() {
 		for {
@@ -309,6 +312,23 @@ func (c *subClient) read(tr *webrtc.TrackRemote, rt *receivedTrack) {
 		rt.mu.Lock()
 		rt.packets = append(rt.packets, sentRTP{Header: p.Header.Clone(), Payload: append([]byte(nil), p.Payload...)})
 		rt.mu.Unlock()
+	}
+}
+
+// readReports keeps the sender reports about the track.
+func (c *subClient) readReports(recv *webrtc.RTPReceiver, rt *receivedTrack) {
+	for {
+		pkts, _, err := recv.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == rt.ssrc {
+				rt.mu.Lock()
+				rt.reports = append(rt.reports, *sr)
+				rt.mu.Unlock()
+			}
+		}
 	}
 }
 

@@ -243,3 +243,26 @@ func TestProbeOverNarrowPath(t *testing.T) {
 		t.Fatalf("estimate %.0f after a failed probe over a 400 kbit/s path", e)
 	}
 }
+
+// TestEstimatorREMBFallback: a subscriber that sends REMB but no
+// transport-wide feedback is estimated at its REMB; one that sends
+// nothing at all has no estimate after a while (nothing limits it).
+func TestEstimatorREMBFallback(t *testing.T) {
+	clk, now := newManualClock()
+	e := newBandwidthEstimator(newSendHistory(clk), clk, estimatorLimits{start: 1e6, min: 30_000, max: 1e7})
+	if est, ok := e.Estimate(); !ok || est != 1e6 {
+		t.Fatalf("start: %d %v", est, ok)
+	}
+	now.Store(6e9)
+	if _, ok := e.Estimate(); ok {
+		t.Fatal("an estimate without any feedback")
+	}
+	e.onREMB(400_000)
+	if est, ok := e.Estimate(); !ok || est != 400_000 {
+		t.Fatalf("after REMB: %d %v", est, ok)
+	}
+	e.onREMB(50e6)
+	if est, _ := e.Estimate(); est != 1e7 {
+		t.Fatalf("REMB above the ceiling: %d", est)
+	}
+}

@@ -220,6 +220,23 @@ func TestIntegrationForwarding(t *testing.T) {
 	before := len(sub.waitPackets("TR_mic", 1))
 	sub.waitPackets("TR_mic", before+10)
 
+	// Sender reports (from the subscriber's controller, once a second)
+	// map the stream's RTP clock to wall time: the reported RTP time is
+	// about that of the newest packet.
+	eventually(t, 5*time.Second, "sender reports for the microphone", func() bool {
+		rt := sub.track("TR_mic")
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return len(rt.reports) >= 2
+	})
+	rt := sub.track("TR_mic")
+	rt.mu.Lock()
+	sr, newest := rt.reports[len(rt.reports)-1], rt.packets[len(rt.packets)-1].Header.Timestamp
+	rt.mu.Unlock()
+	if d := int32(sr.RTPTime - newest); d < -48000 || d > 48000 || sr.PacketCount == 0 || sr.NTPTime == 0 {
+		t.Fatalf("sender report %+v, newest packet at RTP time %d", sr, newest)
+	}
+
 	// Stats add up.
 	if st := dMic.Stats(); st.PacketsSent < 25 || st.BytesSent == 0 {
 		t.Fatalf("mic stats: %+v", st)

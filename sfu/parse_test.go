@@ -178,6 +178,58 @@ func TestSelectLayer(t *testing.T) {
 	}
 }
 
+func TestDesiredLayer(t *testing.T) {
+	sim := []LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}}
+	two := sim[1:]
+	tests := []struct {
+		name   string
+		p      Preferences
+		layers []LayerInfo
+		want   int8
+	}{
+		{"explicit low", Preferences{Quality: QualityLow, Width: 1280}, sim, 0},
+		{"explicit medium", Preferences{Quality: QualityMedium}, sim, 1},
+		{"explicit high", Preferences{Quality: QualityHigh, Width: 100}, sim, 2},
+		{"explicit off pauses", Preferences{Quality: QualityOff}, sim, LayerNone},
+		{"two layers are medium and high", Preferences{Quality: QualityMedium}, two, 0},
+		{"low of two layers is the lowest", Preferences{Quality: QualityLow}, two, 0},
+		{"high of one layer", Preferences{Quality: QualityHigh}, sim[:1], 0},
+	}
+	for _, tc := range tests {
+		if got := desiredLayer(tc.p, tc.layers); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	for i, want := range []Quality{QualityMedium, QualityHigh} {
+		if got := QualityOfLayer(int8(i), 2); got != want {
+			t.Errorf("layer %d of 2: %d, want %d", i, got, want)
+		}
+	}
+}
+
+func TestTemporalFor(t *testing.T) {
+	measured := [4]float32{7.5, 7.5, 15, 0}
+	tests := []struct {
+		fps  uint32
+		have [4]float32
+		want int8
+	}{
+		{0, measured, maxTemporal},
+		{30, measured, 2},
+		{15, measured, 1},
+		{8, measured, 0},
+		{5, measured, 0},
+		{15, [4]float32{}, 1},              // unmeasured: the usual split of 30 fps
+		{15, [4]float32{30, 0, 0, 0}, 0},   // no temporal layers: all of it is TL0
+		{60, [4]float32{10, 10, 10, 0}, 3}, // more than the layer has
+	}
+	for _, tc := range tests {
+		if got := temporalFor(tc.fps, tc.have); got != tc.want {
+			t.Errorf("%d fps of %v: %d, want %d", tc.fps, tc.have, got, tc.want)
+		}
+	}
+}
+
 func FuzzVP8Descriptor(f *testing.F) {
 	f.Add([]byte{0x90, 0xf0, 0x81, 0x23, 0x44, 0xa7, 0x00})
 	f.Add([]byte{0x80, 0x80, 0x05, 0x01})
