@@ -3,6 +3,7 @@ package sfu
 import (
 	"context"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,14 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	switch {
+	case os.Getenv(subscriberProcessEnv) != "":
+		runSubscriberProcess() // a benchmark's subscribers (subprocess_test.go)
+		return
+	case os.Getenv(drainProcessEnv) != "":
+		runDrainProcess()
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -24,10 +24,11 @@ func WithNet(n transport.Net) Option {
 	return func(o *options) { o.net = n }
 }
 
-// listenUDP binds a UDP socket on the engine's network.
+// listenUDP binds a UDP socket on the engine's network: the host's
+// through listenMediaUDP, or the virtual network's.
 func (o *options) listenUDP(addr *net.UDPAddr) (net.PacketConn, *net.UDPAddr, error) {
 	if o.net == nil {
-		conn, err := net.ListenUDP("udp", addr)
+		conn, err := listenMediaUDP(addr)
 		if err != nil {
 			return nil, nil, err
 		}

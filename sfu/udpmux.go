@@ -38,14 +38,14 @@ func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux,
 		return nil, nil, err
 	}
 	port := cfg.UDPPort
-	var conns []*net.UDPConn
+	var conns []net.PacketConn
 	for _, addr := range ips {
-		conn, lerr := net.ListenUDP("udp", &net.UDPAddr{IP: addr, Port: port})
+		conn, bound, lerr := o.listenUDP(&net.UDPAddr{IP: addr, Port: port})
 		if lerr != nil {
 			err = fmt.Errorf("listen media port on %s: %w", addr, lerr)
 			break
 		}
-		port = conn.LocalAddr().(*net.UDPAddr).Port // a random port is shared by the rest
+		port = bound.Port // a random port is shared by the rest
 		conns = append(conns, conn)
 	}
 	if err != nil {
