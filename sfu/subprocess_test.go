@@ -141,24 +141,7 @@ type subscriberProcess struct {
 // to it, each subscribed to src.
 func startSubscriberProcess(tb testing.TB, e *Engine, src TrackSource, n int) *subscriberProcess {
 	tb.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), subscriberProcessEnv+"=1")
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
+	cmd, stdin, stdout := startChild(tb, subscriberProcessEnv)
 	p := &subscriberProcess{tb: tb, cmd: cmd, stdin: stdin, media: make(chan int, n), done: make(chan struct{})}
 	for i := range n {
 		s, err := e.NewSubscriber(SubscriberConfig{
@@ -274,12 +257,29 @@ type drainProcess struct {
 
 func startDrainProcess(tb testing.TB) *drainProcess {
 	tb.Helper()
+	cmd, stdin, stdout := startChild(tb, drainProcessEnv)
+	var port int
+	if _, err := fmt.Fscanln(stdout, &port); err != nil {
+		tb.Fatalf("drain process: %v", err)
+	}
+	return &drainProcess{cmd: cmd, stdin: stdin, addr: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}}
+}
+
+func (d *drainProcess) close() {
+	_ = d.stdin.Close()
+	_ = d.cmd.Wait()
+}
+
+// startChild runs this test binary again with env set (TestMain then runs
+// the child's part) and returns its pipes.
+func startChild(tb testing.TB, env string) (*exec.Cmd, io.WriteCloser, io.Reader) {
+	tb.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), drainProcessEnv+"=1")
+	cmd.Env = append(os.Environ(), env+"=1")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -292,14 +292,5 @@ func startDrainProcess(tb testing.TB) *drainProcess {
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
-	var port int
-	if _, err := fmt.Fscanln(stdout, &port); err != nil {
-		tb.Fatalf("drain process: %v", err)
-	}
-	return &drainProcess{cmd: cmd, stdin: stdin, addr: &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}}
-}
-
-func (d *drainProcess) close() {
-	_ = d.stdin.Close()
-	_ = d.cmd.Wait()
+	return cmd, stdin, stdout
 }
