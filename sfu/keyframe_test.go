@@ -147,3 +147,39 @@ func TestLateKeyframeIsNoSwitchPoint(t *testing.T) {
 		t.Fatalf("current %d after a fresh keyframe, want 1", d.CurrentLayer())
 	}
 }
+
+// TestReceiverClose: unpublishing on the server's side stops reading the
+// publisher's track at once, before any renegotiation.
+func TestReceiverClose(t *testing.T) {
+	e := newTestEngine(t)
+	defer e.Close()
+	m := newMedia()
+	defer m.stop()
+	receivers := make(chan *Receiver, 1)
+	pub := newPubClient(t, e, PublisherConfig{
+		ParticipantID: "PA_pub",
+		OnTrack:       func(r *Receiver) { receivers <- r },
+	})
+	defer pub.close()
+	cam, camX := addSendTrack(t, pub.pc, vp8Cap, "cam")
+	pub.negotiate()
+	m.start(&source{track: cam, video: true, interval: 20 * time.Millisecond}, camX.Sender(), "")
+	r := <-receivers
+	eventually(t, 10*time.Second, "packets", func() bool { return r.Stats().Layers[0].Packets > 5 })
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-r.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed")
+	}
+	n := r.Stats().Layers[0].Packets
+	time.Sleep(200 * time.Millisecond)
+	if got := r.Stats().Layers[0].Packets; got > n+1 {
+		t.Fatalf("still reading: %d packets, then %d", n, got)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -167,7 +167,7 @@ func (p *Publisher) Receivers() []*Receiver {
 // onTrack handles one new layer (rid) of a remote track.
 func (p *Publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	cid, rid := track.ID(), track.RID()
-	r, created, err := p.receiverFor(cid, track)
+	r, created, err := p.receiverFor(cid, track, recv)
 	if err != nil {
 		p.discard(track)
 		return
@@ -211,7 +211,7 @@ func (p *Publisher) goroutine(f func()) bool {
 
 // receiverFor returns the receiver of cid, creating it (after ResolveTrack)
 // for the first layer. Concurrent first layers wait for one resolution.
-func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote) (*Receiver, bool, error) {
+func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) (*Receiver, bool, error) {
 	p.mu.Lock()
 	for {
 		switch {
@@ -271,6 +271,7 @@ func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote) (*Receive
 		onEnd:       func() { p.forget(cid, r) },
 		dynacast:    p.dynacastCallback(),
 		kick:        p.wake,
+		stop:        recv.Stop,
 	})
 	p.receivers[cid] = r
 	return r, true, nil

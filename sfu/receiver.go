@@ -28,6 +28,7 @@ type Receiver struct {
 	sendNACK    func(ssrc uint32, lost []uint16)
 	pool        *sync.Pool
 	onEnd       func()
+	stop        func() error
 
 	layers     [MaxLayers]atomic.Pointer[receiverLayer]
 	layerInfo  atomic.Pointer[[]LayerInfo]
@@ -74,6 +75,8 @@ type receiverParams struct {
 	// monitor.
 	dynacast func(r *Receiver, layers uint8)
 	kick     func()
+	// stop, when set, stops the pion receiver the layers are read from.
+	stop func() error
 }
 
 func newReceiver(p receiverParams) *Receiver {
@@ -91,6 +94,7 @@ func newReceiver(p receiverParams) *Receiver {
 		sendNACK:    p.sendNACK,
 		pool:        p.pool,
 		onEnd:       p.onEnd,
+		stop:        p.stop,
 		done:        make(chan struct{}),
 	}
 	info := slices.Clone(p.spec.Layers)
@@ -280,6 +284,18 @@ func (r *Receiver) layerEnded(l *receiverLayer) {
 	if last {
 		r.end()
 	}
+}
+
+// Close unpublishes the track from the server's side: its layers stop
+// being read (the publisher's packets for it are dropped until it
+// renegotiates the track away) and Done closes. It is idempotent.
+func (r *Receiver) Close() error {
+	var err error
+	if r.stop != nil {
+		err = r.stop()
+	}
+	r.end()
+	return err
 }
 
 // end closes Done once.
