@@ -2,13 +2,20 @@ package loadtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/parley-sfu/parley/auth"
 	"github.com/parley-sfu/parley/internal/testutil"
+	"github.com/parley-sfu/parley/proto/parleypb"
 )
 
 // TestRunAgainstServer: a short load test against an in-process server.
@@ -173,4 +180,80 @@ func lookup(v any, path string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// TestRunInterrupted: when the context ends mid-run (Ctrl-C) the bots
+// leave promptly and the report of what was measured comes back.
+func TestRunInterrupted(t *testing.T) {
+	srv := testutil.StartServer(t)
+	cfg := DefaultConfig()
+	cfg.URL = "ws://" + srv.HTTPAddr() + "/signal"
+	cfg.MetricsURL = "http://" + srv.HTTPAddr() + "/metrics"
+	cfg.VideoPublishers, cfg.Subscribers = 1, 1
+	cfg.Duration = time.Minute
+	cfg.Ramp = 50
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	rep, err := Run(ctx, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("the interrupted run took %v", d)
+	}
+	if !rep.Interrupted || rep.Window.Seconds <= 0 || rep.Window.Seconds > 5 {
+		t.Errorf("interrupted %v, window %.1f s", rep.Interrupted, rep.Window.Seconds)
+	}
+	if len(rep.Subscribers) != 1 || rep.Subscribers[0].Packets == 0 {
+		t.Errorf("nothing measured before the interruption: %+v", rep.Subscribers)
+	}
+}
+
+// TestRunBotFailureCounted: a bot the server refuses (the room is full)
+// is counted as an error; the others run on.
+func TestRunBotFailureCounted(t *testing.T) {
+	srv := testutil.StartServer(t)
+	cfg := DefaultConfig()
+	// A room for two; over WebSocket the load test does not create its
+	// rooms (with room for everyone) itself.
+	cfg.RoomPrefix = "full"
+	createRoom(t, srv.GRPCAddr(), roomName(cfg.RoomPrefix, 0), 2)
+	cfg.URL = "ws://" + srv.HTTPAddr() + "/signal"
+	cfg.VideoPublishers, cfg.Subscribers = 1, 2
+	cfg.Duration = 2 * time.Second
+	cfg.Ramp = 50
+	rep, err := Run(t.Context(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Totals.Bots != 3 || rep.Totals.Failed != 1 || rep.Totals.Errors != 1 || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0].Message, "join") {
+		t.Errorf("totals %+v, errors %+v: want one failed join", rep.Totals, rep.Errors)
+	}
+	var got int
+	for _, s := range rep.Subscribers {
+		if s.TracksGot == 1 && s.Packets > 0 {
+			got++
+		}
+	}
+	if got != 1 {
+		t.Errorf("subscribers %+v: want the one that joined to receive", rep.Subscribers)
+	}
+}
+
+// createRoom creates a room with a participant limit through RoomService.
+func createRoom(t *testing.T, grpcAddr, name string, maxParticipants uint32) {
+	t.Helper()
+	token := testutil.Token(t, "", "admin", auth.Grants{RoomCreate: true})
+	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+token)
+	if _, err := parleypb.NewRoomServiceClient(conn).CreateRoom(ctx, &parleypb.CreateRoomRequest{
+		Name: name, MaxParticipants: maxParticipants,
+	}); err != nil {
+		t.Fatalf("create room: %v", err)
+	}
 }
