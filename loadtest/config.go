@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -62,6 +63,10 @@ type Config struct {
 
 	// Logger receives diagnostics (never per packet); nil discards.
 	Logger *slog.Logger
+	// WindowStarted, when set, is called in its own goroutine as the
+	// measurement window starts (e.g. to profile the server meanwhile);
+	// its context ends with the window.
+	WindowStarted func(ctx context.Context, window time.Duration)
 }
 
 // DefaultConfig targets a dev server on this machine (`parley serve

@@ -128,6 +128,12 @@ func (r *runner) drive(ctx, media context.Context, first snapshot) (start, end s
 	r.setPhase(phaseWindow)
 	start = r.snapshot(ctx)
 	r.notePeak(start.server.RSS)
+	if f := r.cfg.WindowStarted; f != nil {
+		wctx, done := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Go(func() { f(wctx, r.cfg.Duration) })
+		defer func() { done(); wg.Wait() }()
+	}
 	ok := sleep(ctx, r.cfg.Duration)
 	end = r.snapshot(context.Background())
 	r.notePeak(end.server.RSS)

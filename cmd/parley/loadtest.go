@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/parley-sfu/parley/loadtest"
@@ -76,11 +77,15 @@ func (f *loadtestFlags) config(set map[string]bool) (loadtest.Config, error) {
 }
 
 func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "bench" {
+		return runLoadtestBench(ctx, args[1:], stdout, stderr)
+	}
 	fs := newFlags("loadtest", stderr)
 	var f loadtestFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: parley loadtest [flags]\n\nJoins bots to a Parley server and measures what they receive.")
+		fmt.Fprintln(fs.Output(), "Usage: parley loadtest [flags]\n       parley loadtest bench [flags]   (the scenarios of make bench)")
+		fmt.Fprintln(fs.Output(), "\nJoins bots to a Parley server and measures what they receive.")
 		fmt.Fprintln(fs.Output(), "With no --url and no credentials it loads a dev server on this machine (parley serve --dev).\n\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -127,4 +132,36 @@ func writeFile(name string, write func(io.Writer) error) error {
 		return err
 	}
 	return file.Close()
+}
+
+// runLoadtestBench is `parley loadtest bench`: the fixed scenarios of
+// `make bench`, each against a child `parley serve --dev`.
+func runLoadtestBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("loadtest bench", stderr)
+	cfg := loadtest.DefaultBenchConfig()
+	exe, _ := os.Executable()
+	fs.StringVar(&cfg.ServerBinary, "server-binary", exe, "parley binary the scenarios run as a child server")
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "measurement window of each scenario")
+	fs.Float64Var(&cfg.Ramp, "ramp", cfg.Ramp, "bots joining per second")
+	fs.StringVar(&cfg.SFUBench, "sfu-bench", "", "output of go test -bench . -benchmem ./sfu/ to summarize with the floor ratio")
+	fs.StringVar(&cfg.OutDir, "out", "bin/bench", "directory for the JSON reports, server logs and the server's CPU profile")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg.Progress = stderr
+	sum, err := loadtest.RunBench(ctx, cfg, loadtest.BenchScenarios())
+	if sum != nil {
+		if werr := sum.WriteTable(stdout); werr != nil && err == nil {
+			err = werr
+		}
+		if cfg.OutDir != "" {
+			if werr := writeFile(filepath.Join(cfg.OutDir, "summary.json"), sum.WriteJSON); werr != nil && err == nil {
+				err = werr
+			}
+		}
+	}
+	return err
 }
