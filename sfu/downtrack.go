@@ -100,6 +100,9 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		b.audioLevelID = headerExtensionID(ctx.HeaderExtensions(), sdp.AudioLevelURI)
 	}
 	d.bind.Store(b)
+	if d.closed.Load() {
+		return codec, nil // being removed: start nothing
+	}
 	d.rtcpOnce.Do(func() {
 		reader := ctx.RTCPReader()
 		d.wg.Go(func() { newFeedbackReader(d, reader).run() })
