@@ -17,9 +17,10 @@ BIN_DIR := $(CURDIR)/.bin
 PROTO_FILES := $(wildcard proto/parley/v1/*.proto)
 PROTO_OUT   := proto/parleypb
 
-# Debian packages the tests need, as "command:package" pairs: the package is
+# Debian packages the tests need (ffmpeg: loadtest checks that its stamped
+# clips decode), as "command:package" pairs: the package is
 # installed when the command is missing.
-TEST_DEPS := chromium:chromium protoc:protobuf-compiler
+TEST_DEPS := chromium:chromium protoc:protobuf-compiler ffmpeg:ffmpeg
 
 # CI is a 2-core machine: two packages at a time, two parallel tests each.
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m -p 2 -parallel 2

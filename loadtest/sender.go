@@ -7,7 +7,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
-	"github.com/pion/webrtc/v4"
 )
 
 const (
@@ -66,7 +65,7 @@ func (s SenderStats) sub(o SenderStats) SenderStats {
 type sender struct {
 	rid   string
 	codec string // "vp8", "h264" or "opus"
-	track *webrtc.TrackLocalStaticRTP
+	track rtpWriter
 	clip  *clip
 	ssrc  atomic.Uint32 // the negotiated SSRC, once known
 
@@ -84,7 +83,12 @@ type sender struct {
 	chunk     [rtpMTU]byte
 }
 
-func newSender(rid, codec string, track *webrtc.TrackLocalStaticRTP, c *clip) *sender {
+// rtpWriter is where a sender writes (*webrtc.TrackLocalStaticRTP).
+type rtpWriter interface {
+	WriteRTP(p *rtp.Packet) error
+}
+
+func newSender(rid, codec string, track rtpWriter, c *clip) *sender {
 	return &sender{
 		rid: rid, codec: codec, track: track, clip: c,
 		hdr:       rtp.Header{Version: 2, SequenceNumber: uint16(rand.Uint32()), Timestamp: rand.Uint32()},
