@@ -96,6 +96,10 @@ bench: ## Benchmarks: sfu micro-benchmarks and floor, then load scenarios with b
 		go tool pprof -top -cum -nodecount=25 bin/parley $(BENCH_DIR)/server-cpu.pprof 2>/dev/null | tee $(BENCH_DIR)/profile-cum.txt; \
 		go tool pprof -top -nodecount=25 bin/parley $(BENCH_DIR)/server-cpu.pprof 2>/dev/null | tee $(BENCH_DIR)/profile-flat.txt; \
 	fi
+	@if [ -s $(BENCH_DIR)/bots-cpu.pprof ]; then \
+		echo; echo "Bots' CPU profile, same window (top 15 by flat time):"; \
+		go tool pprof -top -nodecount=15 bin/parley $(BENCH_DIR)/bots-cpu.pprof 2>/dev/null | tee $(BENCH_DIR)/profile-bots.txt; \
+	fi
 
 # protoc and the pinned plugins; a plugin is reinstalled when its version
 # differs from the pin.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -69,8 +70,10 @@ type BenchResult struct {
 	Scenario BenchScenario `json:"scenario"`
 	Report   *Report       `json:"report,omitempty"`
 	Error    string        `json:"error,omitempty"`
-	// Profile is the file of the server's CPU profile, if taken.
-	Profile string `json:"profile,omitempty"`
+	// Profile and BotsProfile are the files of the server's and the
+	// bots' CPU profiles, if taken.
+	Profile     string `json:"profile,omitempty"`
+	BotsProfile string `json:"bots_profile,omitempty"`
 }
 
 // BenchSummary is what `make bench` prints.
@@ -156,10 +159,16 @@ func runScenario(ctx context.Context, cfg *BenchConfig, sc BenchScenario, index 
 	lc.Logger = cfg.Logger
 	if sc.Profile && cfg.OutDir != "" {
 		res.Profile = filepath.Join(cfg.OutDir, "server-cpu.pprof")
+		res.BotsProfile = filepath.Join(cfg.OutDir, "bots-cpu.pprof")
 		lc.WindowStarted = func(ctx context.Context, window time.Duration) {
+			stop, err := profileSelf(res.BotsProfile)
+			if err != nil {
+				cfg.Logger.Warn("bots' profile", "err", err)
+			}
 			if err := profileServer(ctx, srv.httpURL(), window-2*time.Second, res.Profile); err != nil {
 				cfg.Logger.Warn("server profile", "err", err)
 			}
+			stop()
 		}
 	}
 	rep, err := Run(ctx, lc, nil)
@@ -214,6 +223,23 @@ func (s *BenchSummary) WriteJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)
+}
+
+// profileSelf starts a CPU profile of this process (the bots) into file;
+// stop ends it.
+func profileSelf(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return func() {}, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return func() {}, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // loadAverage is the 1-minute load average (/proc/loadavg), 0 if unknown.

@@ -78,7 +78,7 @@ func (s *BenchSummary) WriteTable(w io.Writer) error {
 			sv.RSSPerSubscriberBytes/1e6, verdict(sv.RSSPerSubscriberBytes <= targetRSSPerSubscriber),
 			t.LossPercent, verdict(t.Lost == 0))
 		if r.Profile != "" {
-			ew.printf("Server CPU profile of that window: %s\n", r.Profile)
+			ew.printf("CPU profiles of that window: server %s, bots %s\n", r.Profile, r.BotsProfile)
 		}
 	}
 	return ew.err

@@ -15,7 +15,7 @@ func TestBenchWriteTable(t *testing.T) {
 			{Name: "FloorSRTPUDP-2", Iterations: 100000, NsPerOp: 2000, AllocsOp: 1, BytesOp: 64},
 		},
 		Results: []BenchResult{
-			{Scenario: BenchScenarios()[2], Report: rep, Profile: "bin/bench/server-cpu.pprof"},
+			{Scenario: BenchScenarios()[2], Report: rep, Profile: "bin/bench/server-cpu.pprof", BotsProfile: "bin/bench/bots-cpu.pprof"},
 			{Scenario: BenchScenarios()[3], Error: "server exited at start: exit status 1"},
 		},
 	}
