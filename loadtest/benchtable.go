@@ -47,17 +47,17 @@ func (s *BenchSummary) WriteTable(w io.Writer) error {
 
 	ew.printf("LOAD SCENARIOS (child server on loopback; bots in this process, on the same cores)\n")
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "SCENARIO\tBOTS\tTRACKS\tSUB MBIT/S\tSRV CPU %\tµS/PKT OUT\tPKTS/CPU-S\tCPU-S/SUB-MBIT\tLOSS %\tLAT P50 MS\tP99 MS\tRSS MB\tRSS/SUB MB\tBOTS CPU %\t")
+	fmt.Fprintln(tw, "SCENARIO\tBOTS\tTRACKS\tSUB MBIT/S\tSRV CPU %\tµS/PKT OUT\tPKTS/CPU-S\tCPU-S/SUB-MBIT\tLOSS %\tLAT P50 MS\tP99 MS\tRSS MB\tRSS/SUB MB\tBOTS CPU %\tUDP DROPS SRV/BOTS\t")
 	for _, r := range s.Results {
 		if r.Report == nil {
-			fmt.Fprintf(tw, "%s\tfailed%s\n", r.Scenario.Name, strings.Repeat("\t-", 12)+"\t")
+			fmt.Fprintf(tw, "%s\tfailed%s\n", r.Scenario.Name, strings.Repeat("\t-", 13)+"\t")
 			continue
 		}
 		t, sv := r.Report.Totals, r.Report.Server
-		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%.1f\t%.1f\t%.2f\t%.0f\t%.5f\t%.3f\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%d/%d\t%.1f\t%.1f\t%.2f\t%.0f\t%.5f\t%.3f\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%d/%d\t\n",
 			r.Scenario.Name, t.Bots, t.TracksGot, t.TracksExpected, t.ReceivedMbps, sv.CPUPercent, sv.MicrosPerPacket,
 			sv.PacketsPerCPUSecond, sv.CPUSecondsPerMbit, t.LossPercent, t.Latency.P50MS, t.Latency.P99MS,
-			float64(sv.PeakRSSBytes)/1e6, sv.RSSPerSubscriberBytes/1e6, r.Report.Bots.CPUPercent)
+			float64(sv.PeakRSSBytes)/1e6, sv.RSSPerSubscriberBytes/1e6, r.Report.Bots.CPUPercent, sv.UDPDrops, r.Report.Bots.UDPDrops)
 	}
 	_ = tw.Flush()
 	for _, r := range s.Results {

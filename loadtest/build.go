@@ -66,6 +66,7 @@ func (r *runner) report(base serverSample, start, end snapshot, interrupted bool
 	t.Subscribe = timingOf(subscribes)
 
 	rep.Bots.CPUSeconds = (end.botsCPU - start.botsCPU).Seconds()
+	rep.Bots.UDPDrops = end.botsDrops - start.botsDrops
 	if secs > 0 {
 		rep.Bots.CPUPercent = rep.Bots.CPUSeconds / secs * 100
 	}
@@ -143,6 +144,7 @@ func (r *runner) serverStats(base serverSample, start, end *snapshot, peak uint6
 	}
 	secs := rep.Window.Seconds
 	if s0.HaveCPU && s1.HaveCPU {
+		st.UDPDrops = s1.UDPDrops - s0.UDPDrops
 		st.CPUSeconds = (s1.CPU - s0.CPU).Seconds()
 		if secs > 0 {
 			st.CPUPercent = st.CPUSeconds / secs * 100

@@ -24,6 +24,9 @@ type serverSample struct {
 	HaveCPU bool
 	CPU     time.Duration
 	RSS     uint64
+	// UDPDrops counts datagrams the kernel dropped because one of the
+	// server's sockets had a full receive buffer (known with a PID).
+	UDPDrops uint64
 
 	HaveCounters         bool
 	PacketsOut, BytesOut float64
@@ -56,6 +59,7 @@ func (m *serverMonitor) sample(ctx context.Context) (serverSample, error) {
 		p, err := readProc(m.pid)
 		if err == nil {
 			s.HaveCPU, s.CPU, s.RSS = true, p.CPU, p.RSS
+			s.UDPDrops, _ = udpDrops(m.pid)
 		} else {
 			errs = append(errs, fmt.Errorf("server process %d: %w", m.pid, err))
 		}

@@ -95,3 +95,50 @@ func selfCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// udpDrops sums the receive drops (the kernel found the socket's buffer
+// full) of the UDP sockets process pid holds: its socket inodes from
+// /proc/PID/fd, their counters from /proc/PID/net/udp and udp6.
+func udpDrops(pid int) (uint64, error) {
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return 0, err
+	}
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		link, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err != nil {
+			continue
+		}
+		if inode, ok := strings.CutPrefix(link, "socket:["); ok {
+			inodes[strings.TrimSuffix(inode, "]")] = true
+		}
+	}
+	var total uint64
+	for _, table := range []string{"udp", "udp6"} {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/%s", pid, table))
+		if err != nil {
+			continue
+		}
+		total += parseUDPDrops(b, inodes)
+	}
+	return total, nil
+}
+
+// parseUDPDrops sums the drops column of the /proc/net/udp lines whose
+// inode is in inodes.
+func parseUDPDrops(b []byte, inodes map[string]bool) uint64 {
+	var total uint64
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Scan() // header
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 13 || !inodes[f[9]] {
+			continue
+		}
+		if n, err := strconv.ParseUint(f[12], 10, 64); err == nil {
+			total += n
+		}
+	}
+	return total
+}

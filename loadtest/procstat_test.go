@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -71,5 +72,27 @@ func TestMetricsURL(t *testing.T) {
 		if got := metricsURL(&cfg); got != tc.want {
 			t.Errorf("metricsURL(%q) = %q, want %q", tc.url, got, tc.want)
 		}
+	}
+}
+
+func TestParseUDPDrops(t *testing.T) {
+	table := `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  142: 0100007F:45DA 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 113 2 0000000000000000 68186
+  143: 0100007F:9C40 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 114 2 0000000000000000 5
+  144: 0100007F:9C41 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 115 2 0000000000000000 7
+`
+	if got := parseUDPDrops([]byte(table), map[string]bool{"113": true, "115": true}); got != 68193 {
+		t.Errorf("drops = %d, want 68193", got)
+	}
+}
+
+func TestUDPDropsSelf(t *testing.T) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := udpDrops(os.Getpid()); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -183,12 +183,18 @@ type ServerStats struct {
 	// RSSPerSubscriberBytes is the growth of the resident set from before
 	// the bots joined to its peak, per receiving participant.
 	RSSPerSubscriberBytes float64 `json:"rss_per_subscriber_bytes"`
+	// UDPDrops counts datagrams the kernel dropped at the server's full
+	// socket receive buffers in the window (with --server-pid only).
+	UDPDrops uint64 `json:"udp_receive_drops"`
 }
 
 // BotStats are the load generator's own figures over the window.
 type BotStats struct {
 	CPUSeconds float64 `json:"cpu_seconds"`
 	CPUPercent float64 `json:"cpu_percent"` // of one core
+	// UDPDrops counts datagrams dropped at the bots' full socket receive
+	// buffers in the window.
+	UDPDrops uint64 `json:"udp_receive_drops"`
 }
 
 // Sample is one point of the timeline.

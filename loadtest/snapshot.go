@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"os"
 	"time"
 )
 
@@ -16,6 +17,7 @@ type snapshot struct {
 	nacks     map[*bot]uint64 // sent
 	plis      map[*bot]uint64 // sent
 	botsCPU   time.Duration
+	botsDrops uint64
 	server    serverSample
 	connected int
 }
@@ -32,6 +34,7 @@ func (r *runner) snapshot(ctx context.Context) snapshot {
 		plis:     map[*bot]uint64{},
 		botsCPU:  selfCPU(),
 	}
+	s.botsDrops, _ = udpDrops(os.Getpid())
 	s.connected = r.connected()
 	for _, b := range r.bots {
 		for _, snd := range b.senderList() {

@@ -61,10 +61,12 @@ func (r *Report) WriteTables(w io.Writer) error {
 	} else {
 		fmt.Fprintf(tw, "server\t%.2f CPU-s (%.1f%% of a core), peak RSS %s (%s before the bots, %s per subscriber) [%s]\n",
 			s.CPUSeconds, s.CPUPercent, megabytes(s.PeakRSSBytes), megabytes(s.BaseRSSBytes), megabytes(uint64(s.RSSPerSubscriberBytes)), s.Source)
+		fmt.Fprintf(tw, "server drops\t%d datagrams dropped at full UDP receive buffers\n", s.UDPDrops)
 		fmt.Fprintf(tw, "efficiency\t%.2f µs CPU per packet out, %.0f packets out per CPU-s, %.5f CPU-s per subscriber-Mbit (%d packets out, counted by %s)\n",
 			s.MicrosPerPacket, s.PacketsPerCPUSecond, s.CPUSecondsPerMbit, s.PacketsOut, s.PacketsOutCounted)
 	}
-	fmt.Fprintf(tw, "bots' CPU\t%.2f CPU-s (%.1f%% of a core)\n", r.Bots.CPUSeconds, r.Bots.CPUPercent)
+	fmt.Fprintf(tw, "bots' CPU\t%.2f CPU-s (%.1f%% of a core), %d datagrams dropped at full UDP receive buffers\n",
+		r.Bots.CPUSeconds, r.Bots.CPUPercent, r.Bots.UDPDrops)
 	fmt.Fprintf(tw, "errors\t%d\n", t.Errors)
 	_ = tw.Flush()
 	for _, e := range r.Errors {
