@@ -45,6 +45,7 @@ type bot struct {
 
 	room      *client.Room // set by join, read after joined
 	joinTime  time.Duration
+	started   atomic.Bool // its join was attempted
 	joined    atomic.Bool
 	connected atomic.Bool // joined and not disconnected
 	errors    atomic.Uint64
@@ -192,7 +193,7 @@ func (b *bot) publishVideo(ctx, run context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.started(run, lt, senders, time.Second/videoFPS)
+	b.startSending(run, lt, senders, time.Second/videoFPS)
 	return nil
 }
 
@@ -207,13 +208,13 @@ func (b *bot) publishAudio(ctx, run context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.started(run, lt, []*sender{newSender("", "opus", track, b.env.media.audio)}, opusFrame)
+	b.startSending(run, lt, []*sender{newSender("", "opus", track, b.env.media.audio)}, opusFrame)
 	return nil
 }
 
-// started learns the SSRCs of a published track's senders and starts
+// startSending learns the SSRCs of a published track's senders and starts
 // their pacing and keyframe handling.
-func (b *bot) started(ctx context.Context, lt *client.LocalTrack, senders []*sender, interval time.Duration) {
+func (b *bot) startSending(ctx context.Context, lt *client.LocalTrack, senders []*sender, interval time.Duration) {
 	for _, enc := range lt.Sender().GetParameters().Encodings {
 		for _, s := range senders {
 			if s.rid == enc.RID {

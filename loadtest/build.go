@@ -28,10 +28,13 @@ func (r *runner) report(base serverSample, start, end snapshot, interrupted bool
 	t := &rep.Totals
 	for _, b := range r.bots {
 		t.Bots++
-		if b.room == nil {
-			t.Failed++
-		} else {
+		switch {
+		case b.joined.Load():
 			joins = append(joins, b.joinTime)
+		case b.started.Load():
+			t.Failed++
+		default:
+			t.NotStarted++
 		}
 		t.Errors += b.errors.Load()
 		rep.Publishers = append(rep.Publishers, r.publisherRows(b, &start, &end, secs)...)

@@ -128,9 +128,11 @@ func latencyOf(h *histSnapshot) Latency {
 
 // Totals sum the rows.
 type Totals struct {
-	Bots           int     `json:"bots"`
-	Connected      int     `json:"connected"`
-	Failed         int     `json:"failed"`
+	Bots      int `json:"bots"`
+	Connected int `json:"connected"`
+	Failed    int `json:"failed"`
+	// NotStarted counts bots the run never started (interrupted ramp).
+	NotStarted     int     `json:"not_started"`
 	TracksGot      int     `json:"tracks_got"`
 	TracksExpected int     `json:"tracks_expected"`
 	SentMbps       float64 `json:"sent_mbps"`

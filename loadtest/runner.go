@@ -166,6 +166,7 @@ func (r *runner) ramp(ctx, media context.Context) bool {
 
 // startBot joins one bot and starts its publishing.
 func (r *runner) startBot(ctx, media context.Context, b *bot) error {
+	b.started.Store(true)
 	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
 	defer cancel()
 	if err := b.join(jctx); err != nil {

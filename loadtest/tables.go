@@ -45,7 +45,11 @@ func (r *Report) WriteTables(w io.Writer) error {
 	t := r.Totals
 	ew.printf("\nTOTALS\n")
 	tw = tabwriter.NewWriter(ew, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "bots\t%d (%d connected at the end, %d failed to join)\n", t.Bots, t.Connected, t.Failed)
+	fmt.Fprintf(tw, "bots\t%d (%d connected at the end, %d failed to join", t.Bots, t.Connected, t.Failed)
+	if t.NotStarted > 0 {
+		fmt.Fprintf(tw, ", %d not started", t.NotStarted)
+	}
+	fmt.Fprintf(tw, ")\n")
 	fmt.Fprintf(tw, "tracks\t%d/%d received\n", t.TracksGot, t.TracksExpected)
 	fmt.Fprintf(tw, "sent\t%.2f Mbit/s, %d packets\n", t.SentMbps, t.PacketsSent)
 	fmt.Fprintf(tw, "received\t%.2f Mbit/s, %d packets of %d, %d lost (%.3f%% after NACK repair)\n",
