@@ -157,6 +157,10 @@ func (r *runner) serverStats(base serverSample, start, end *snapshot, peak uint6
 		st.PacketsOut = uint64(s1.PacketsOut - s0.PacketsOut)
 		st.BytesOut = uint64(s1.BytesOut - s0.BytesOut)
 		st.PacketsIn = uint64(s1.PacketsIn - s0.PacketsIn)
+		st.NACKsReceived = uint64(s1.NACKs - s0.NACKs)
+		st.NACKsMissed = uint64(s1.NACKsMissed - s0.NACKsMissed)
+		st.PLIsSent = uint64(s1.PLIsSent - s0.PLIsSent)
+		st.PacketsDropped = uint64(s1.Dropped - s0.Dropped)
 		st.PacketsOutCounted = "server metrics"
 	} else {
 		st.PacketsOut = rep.Totals.Packets

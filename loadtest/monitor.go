@@ -31,7 +31,8 @@ type serverSample struct {
 	HaveCounters         bool
 	PacketsOut, BytesOut float64
 	PacketsIn, BytesIn   float64
-	NACKs, PLIs          float64
+	NACKs, NACKsMissed   float64 // from subscribers
+	PLIsSent, Dropped    float64 // to publishers; packets not forwarded
 }
 
 func newServerMonitor(cfg *Config) *serverMonitor {
@@ -71,7 +72,8 @@ func (m *serverMonitor) sample(ctx context.Context) (serverSample, error) {
 				s.HaveCounters = true
 				s.PacketsOut, s.BytesOut = v["parley_rtp_packets_sent_total"], v["parley_rtp_bytes_sent_total"]
 				s.PacketsIn, s.BytesIn = v["parley_rtp_packets_received_total"], v["parley_rtp_bytes_received_total"]
-				s.NACKs, s.PLIs = v["parley_nacks_received_total"], v["parley_plis_received_total"]
+				s.NACKs, s.NACKsMissed = v["parley_nacks_received_total"], v["parley_nacks_missed_total"]
+				s.PLIsSent, s.Dropped = v["parley_plis_sent_total"], v["parley_packets_dropped_total"]
 			}
 			if cpu, ok := v["process_cpu_seconds_total"]; ok && !s.HaveCPU {
 				s.HaveCPU, s.CPU = true, time.Duration(cpu*float64(time.Second))

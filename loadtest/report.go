@@ -174,6 +174,13 @@ type ServerStats struct {
 	BytesOut          uint64 `json:"bytes_out"`
 	PacketsOutCounted string `json:"packets_out_source"`
 	PacketsIn         uint64 `json:"packets_in"`
+	// From the server's metrics: NACKed packets from subscribers and how
+	// many of them were no longer cached, keyframe requests sent to
+	// publishers, and packets not forwarded (all drop reasons).
+	NACKsReceived  uint64 `json:"nacks_received"`
+	NACKsMissed    uint64 `json:"nacks_missed"`
+	PLIsSent       uint64 `json:"plis_to_publishers"`
+	PacketsDropped uint64 `json:"packets_dropped"`
 
 	// CPUSecondsPerMbit is server CPU time per Mbit delivered to the
 	// subscriber bots.

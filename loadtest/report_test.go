@@ -42,6 +42,7 @@ func fixedReport() *Report {
 			Latency: Latency{Samples: 450, P50MS: 1.1, P95MS: 3.2, P99MS: 6.5}, Errors: 1},
 		Server: ServerStats{Source: "/proc/4242", CPUSeconds: 0.5, CPUPercent: 5, PeakRSSBytes: 60e6, BaseRSSBytes: 40e6,
 			PacketsOut: 2895, BytesOut: 2200000, PacketsOutCounted: "server metrics", PacketsIn: 2400,
+			NACKsReceived: 9, NACKsMissed: 1, PLIsSent: 4, PacketsDropped: 30,
 			CPUSecondsPerMbit: 0.0284, PacketsPerCPUSecond: 5790, MicrosPerPacket: 172.7, RSSPerSubscriberBytes: 10e6, UDPDrops: 12},
 		Bots:   BotStats{CPUSeconds: 0.8, CPUPercent: 8, UDPDrops: 3},
 		Errors: []ErrorCount{{Message: "subscription refused: parley: NOT_FOUND", Count: 1}},

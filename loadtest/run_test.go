@@ -157,7 +157,8 @@ var tableFields = []string{
 	"server.source", "server.cpu_seconds", "server.cpu_percent", "server.peak_rss_bytes", "server.base_rss_bytes",
 	"server.rss_per_subscriber_bytes", "server.cpu_us_per_packet_out", "server.packets_out_per_cpu_second",
 	"server.cpu_seconds_per_subscriber_mbit", "server.packets_out", "server.packets_out_source",
-	"server.udp_receive_drops", "bots.cpu_seconds", "bots.cpu_percent", "bots.udp_receive_drops", "errors",
+	"server.udp_receive_drops", "server.packets_in", "server.nacks_received", "server.nacks_missed",
+	"server.plis_to_publishers", "server.packets_dropped", "bots.cpu_seconds", "bots.cpu_percent", "bots.udp_receive_drops", "errors",
 }
 
 // lookup follows a dotted path through decoded JSON.

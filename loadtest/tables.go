@@ -66,6 +66,10 @@ func (r *Report) WriteTables(w io.Writer) error {
 		fmt.Fprintf(tw, "server\t%.2f CPU-s (%.1f%% of a core), peak RSS %s (%s before the bots, %s per subscriber) [%s]\n",
 			s.CPUSeconds, s.CPUPercent, megabytes(s.PeakRSSBytes), megabytes(s.BaseRSSBytes), megabytes(uint64(s.RSSPerSubscriberBytes)), s.Source)
 		fmt.Fprintf(tw, "server drops\t%d datagrams dropped at full UDP receive buffers\n", s.UDPDrops)
+		if s.PacketsOutCounted == "server metrics" {
+			fmt.Fprintf(tw, "server counters\t%d packets in, %d NACKed by subscribers (%d no longer cached), %d PLIs to publishers, %d packets not forwarded\n",
+				s.PacketsIn, s.NACKsReceived, s.NACKsMissed, s.PLIsSent, s.PacketsDropped)
+		}
 		fmt.Fprintf(tw, "efficiency\t%.2f µs CPU per packet out, %.0f packets out per CPU-s, %.5f CPU-s per subscriber-Mbit (%d packets out, counted by %s)\n",
 			s.MicrosPerPacket, s.PacketsPerCPUSecond, s.CPUSecondsPerMbit, s.PacketsOut, s.PacketsOutCounted)
 	}
