@@ -28,17 +28,18 @@ type Receiver struct {
 	pool        *sync.Pool
 	onEnd       func()
 
-	layers    [MaxLayers]atomic.Pointer[receiverLayer]
-	layerInfo atomic.Pointer[[]LayerInfo]
-	announced bool // layerInfo came from the publisher and is fixed
-	active    atomic.Uint32
+	layers     [MaxLayers]atomic.Pointer[receiverLayer]
+	layerInfo  atomic.Pointer[[]LayerInfo]
+	announced  bool // layerInfo came from the publisher and is fixed
+	active     atomic.Uint32
+	downTracks atomic.Pointer[[]*DownTrack]
+	audioLevel atomic.Uint32 // RFC 6464 octet | audioLevelSeen
+
 	// relay marks a receiver of a track relayed from another node (see
 	// relay.go): its layers come and go with the relay, it ends on End,
 	// and its active layers are those the origin receives.
 	relay        bool
 	originActive atomic.Uint32
-	downTracks   atomic.Pointer[[]*DownTrack]
-	audioLevel   atomic.Uint32 // RFC 6464 octet | audioLevelSeen
 
 	mu      sync.Mutex // down-track list and layer set changes
 	running int        // layers whose reader runs
