@@ -278,6 +278,14 @@ func (r *Room) Disconnected() (Disconnected, bool) {
 // events are read.
 func (r *Room) Events() <-chan Event { return r.events.ch }
 
+// peerState reports a PeerConnection state change, except during teardown,
+// where Disconnected says it all.
+func (r *Room) peerState(e PeerConnectionStateChanged) {
+	if r.ctx.Err() == nil {
+		r.events.push(e)
+	}
+}
+
 // sendAsync is send for internal requests (candidates, answers, pings)
 // whose callers have nobody to report a closed room to.
 func (r *Room) sendAsync(req *parleypb.SignalRequest) {
