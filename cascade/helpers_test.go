@@ -11,19 +11,36 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+	"go.uber.org/goleak"
 
 	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/client"
 	"github.com/parley-sfu/parley/internal/browsertest"
+	"github.com/parley-sfu/parley/internal/natsembed"
 	"github.com/parley-sfu/parley/internal/testutil"
 	"github.com/parley-sfu/parley/room"
 )
 
 func TestMain(m *testing.M) { browsertest.Main(m) }
 
+// startCluster starts NATS and a node per id, and checks that no goroutine
+// outlives the test.
+func startCluster(t *testing.T, ids ...string) (*natsembed.Server, []node) {
+	t.Helper()
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	nats, servers := testutil.StartCluster(t, ids)
+	nodes := make([]node, len(servers))
+	for i, s := range servers {
+		nodes[i] = s
+	}
+	return nats, nodes
+}
+
 // node is what the tests use of a running Parley node (*server.Server).
 type node interface {
 	Rooms() *room.Manager
+	Shutdown(ctx context.Context) error
 	Cascade() *cascade.Node
 	GRPCAddr() string
 	HTTPAddr() string
@@ -172,4 +189,12 @@ func relayLayers(n node, peer, sid string, outbound bool) (mask uint8, packets [
 		}
 	}
 	return mask, packets
+}
+
+// stateLine is one line of roomState: identity on node with tracks given
+// as "sid:kind:muted=bool".
+func stateLine(identity, node string, tracks ...string) string {
+	tracks = slices.Clone(tracks)
+	sort.Strings(tracks)
+	return fmt.Sprintf("%s@%s[%s]", identity, node, strings.Join(tracks, " "))
 }

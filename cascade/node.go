@@ -351,7 +351,7 @@ func (n *Node) stop(graceful bool) {
 		n.cancel()
 		n.wg.Wait() // the outbox sent what was queued
 		n.out.closeAll()
-		n.in.closeAll()
+		n.in.closeAll(graceful)
 		if graceful {
 			n.ob.heartbeat(msgBye)
 			if err := n.nc.FlushTimeout(n.cfg.RequestTimeout); err != nil {

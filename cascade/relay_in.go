@@ -146,13 +146,16 @@ func (d *destRelays) dropOrigin(origin string) {
 	d.closeLinks(func(k linkKey) bool { return k.origin == origin })
 }
 
-func (d *destRelays) closeAll() {
+// closeAll ends everything; tell says whether origins hear of it.
+func (d *destRelays) closeAll(tell bool) {
 	d.dropWhere(func(*relayTrack) bool { return true })
-	d.closeLinks(func(linkKey) bool { return true })
+	d.closeLinksTelling(func(linkKey) bool { return true }, tell)
 }
 
 // closeLinks closes the links that match, telling their origins.
-func (d *destRelays) closeLinks(match func(linkKey) bool) {
+func (d *destRelays) closeLinks(match func(linkKey) bool) { d.closeLinksTelling(match, true) }
+
+func (d *destRelays) closeLinksTelling(match func(linkKey) bool, tell bool) {
 	d.mu.Lock()
 	var gone []*inLink
 	for k, l := range d.links {
@@ -163,7 +166,7 @@ func (d *destRelays) closeLinks(match func(linkKey) bool) {
 	}
 	d.mu.Unlock()
 	for _, l := range gone {
-		d.closeLink(l, true)
+		d.closeLink(l, tell)
 	}
 }
 
@@ -271,6 +274,7 @@ func (d *destRelays) openLinkLocked(key linkKey) (*inLink, error) {
 	l := &inLink{key: key, session: randomID()}
 	pub, err := d.n.engine.NewPublisher(sfu.PublisherConfig{
 		ParticipantID: "relay-" + key.origin,
+		Relay:         true,
 		ResolveTrack: func(cid string, _ webrtc.RTPCodecType) (sfu.TrackSpec, error) {
 			return sfu.TrackSpec{}, fmt.Errorf("%w: %s", errNotRelayed, cid)
 		},

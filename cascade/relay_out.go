@@ -95,6 +95,7 @@ func (o *originRelays) session(req relayRequest) (*outSession, error) {
 	}
 	sub, err := o.n.engine.NewSubscriber(sfu.SubscriberConfig{
 		ParticipantID:           "relay-" + req.From,
+		Relay:                   true,
 		OnOffer:                 s.queueOffer,
 		OnICECandidate:          s.sendCandidate,
 		OnConnectionStateChange: s.onState,

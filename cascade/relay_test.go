@@ -13,7 +13,7 @@ import (
 // relays. S1 asking for the small layer makes the relay A→B carry only
 // that layer of the video, while A→C keeps carrying the top layer.
 func TestRelayAcrossNodes(t *testing.T) {
-	_, nodes := testutil.StartCluster(t, []string{"A", "B", "C"})
+	_, nodes := startCluster(t, "A", "B", "C")
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	m := newMedia(t)
 

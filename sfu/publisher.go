@@ -43,6 +43,8 @@ type PublisherConfig struct {
 	// complete.
 	OnICECandidate          func(c *webrtc.ICECandidateInit)
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
+	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
+	Relay bool
 }
 
 // Publisher is a participant's publisher PeerConnection: the client offers,
@@ -66,7 +68,7 @@ var errTrackIgnored = errors.New("track ignored")
 
 // NewPublisher creates a publisher PeerConnection.
 func (e *Engine) NewPublisher(cfg PublisherConfig) (*Publisher, error) {
-	pc, err := e.newPeerConnection(true)
+	pc, err := e.newPeerConnection(true, cfg.Relay)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,10 @@
 package sfu
 
-import "github.com/pion/webrtc/v4"
+import (
+	"fmt"
+
+	"github.com/pion/webrtc/v4"
+)
 
 // A relay receiver is the [TrackSource] of a track published on another
 // node. Its layers arrive over a node-to-node relay PeerConnection (a
@@ -9,6 +13,30 @@ import "github.com/pion/webrtc/v4"
 // asks the origin for [Receiver.DemandedLayers]. Unlike a local receiver it
 // outlives its layers (a relay that fails is re-established and its layers
 // attach again) and ends only on [Receiver.End].
+
+// Relay PeerConnections do not use the engine's one media port: the UDP
+// mux tells PeerConnections apart by the remote address once ICE is
+// through, and two relays between the same two nodes would both have the
+// other node's media port as remote address. Each relay gathers on a port
+// of its own (Config.RelayPortMin..RelayPortMax), otherwise with the
+// settings of client PeerConnections.
+
+// initRelayAPIs prepares the pion APIs of relay PeerConnections from the
+// client setting engine se.
+func (e *Engine) initRelayAPIs(se webrtc.SettingEngine) error {
+	se.SetICEUDPMux(nil)
+	if e.cfg.RelayPortMin != 0 {
+		if err := se.SetEphemeralUDPPortRange(e.cfg.RelayPortMin, e.cfg.RelayPortMax); err != nil {
+			return fmt.Errorf("%w: relay ports: %w", ErrInvalidConfig, err)
+		}
+	}
+	var err error
+	if e.relayPubAPI, err = newAPI(se, true); err != nil {
+		return err
+	}
+	e.relaySubAPI, err = newAPI(se, false)
+	return err
+}
 
 // RelaySpec describes a track published on another node, as announced there.
 type RelaySpec struct {

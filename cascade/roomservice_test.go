@@ -1,0 +1,95 @@
+package cascade_test
+
+import (
+	"context"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/parley-sfu/parley/auth"
+	"github.com/parley-sfu/parley/client"
+	"github.com/parley-sfu/parley/internal/testutil"
+	pb "github.com/parley-sfu/parley/proto/parleypb"
+)
+
+// roomService returns an administrator's RoomService client of node n and
+// the context its calls carry the token in.
+func roomService(t *testing.T, n node) (pb.RoomServiceClient, context.Context) {
+	t.Helper()
+	conn, err := grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	token := testutil.Token(t, "", "admin", auth.Grants{RoomAdmin: true, RoomCreate: true})
+	ctx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+token)
+	return pb.NewRoomServiceClient(conn), ctx
+}
+
+// TestRoomServiceAcrossNodes (issue 7, test 6): the RoomService of node B
+// lists a room whose participants are all on node A, mutes one of their
+// tracks and removes one of them; A carries both out and every node
+// agrees.
+func TestRoomServiceAcrossNodes(t *testing.T) {
+	_, servers := startCluster(t, "A", "B")
+	a, b := servers[0], servers[1]
+	m := newMedia(t)
+	alice := join(t, a, "board", "alice")
+	bob := join(t, a, "board", "bob")
+	track := m.publishAudio(t, alice).Sid()
+
+	rs, ctx := roomService(t, b)
+	var rooms *pb.ListRoomsResponse
+	testutil.Eventually(t, settle, func() bool {
+		var err error
+		rooms, err = rs.ListRooms(ctx, &pb.ListRoomsRequest{})
+		return err == nil && len(rooms.GetRooms()) == 1 && rooms.GetRooms()[0].GetNumParticipants() == 2 && rooms.GetRooms()[0].GetNumPublishers() == 1
+	}, "B lists %v", rooms)
+	if got := rooms.GetRooms()[0].GetName(); got != "board" {
+		t.Fatalf("B lists room %q", got)
+	}
+	list, err := rs.ListParticipants(ctx, &pb.ListParticipantsRequest{Room: "board"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, p := range list.GetParticipants() {
+		if !p.GetRemote() || p.GetNodeId() != "A" {
+			t.Fatalf("B lists %s as remote=%v on %q, want remote on A", p.GetIdentity(), p.GetRemote(), p.GetNodeId())
+		}
+		ids = append(ids, p.GetIdentity())
+	}
+	if len(ids) != 2 || ids[0] != "alice" || ids[1] != "bob" {
+		t.Fatalf("B lists participants %v", ids)
+	}
+
+	muted, err := rs.MutePublishedTrack(ctx, &pb.MutePublishedTrackRequest{Room: "board", Identity: "alice", TrackSid: track, Muted: true})
+	if err != nil || !muted.GetTrack().GetMuted() || muted.GetTrack().GetSid() != track {
+		t.Fatalf("mute through B: %v, %v", muted, err)
+	}
+	alice.WaitEvent(t, settle, "her track muted by the admin", func(ev client.Event) bool {
+		e, ok := ev.(client.TrackMuted)
+		return ok && e.TrackSid == track && e.Muted
+	})
+	_, err = rs.MutePublishedTrack(ctx, &pb.MutePublishedTrackRequest{Room: "board", Identity: "alice", TrackSid: "TR_nope", Muted: true})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("muting an unknown track through B: %v, want NotFound", err)
+	}
+
+	if _, err := rs.RemoveParticipant(ctx, &pb.RemoveParticipantRequest{Room: "board", Identity: "bob"}); err != nil {
+		t.Fatalf("remove through B: %v", err)
+	}
+	bob.WaitEvent(t, settle, "being removed", func(ev client.Event) bool {
+		d, ok := ev.(client.Disconnected)
+		return ok && d.Reason == pb.LeaveReason_LEAVE_REASON_PARTICIPANT_REMOVED
+	})
+	agree(t, []node{a, b}, "board", []string{"alice@A[" + track + ":audio:muted=true]"})
+	_, err = rs.RemoveParticipant(ctx, &pb.RemoveParticipantRequest{Room: "board", Identity: "bob"})
+	if status.Code(err) != codes.NotFound {
+		t.Fatalf("removing bob again: %v, want NotFound", err)
+	}
+}
