@@ -2,6 +2,7 @@ package cascade
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -61,8 +62,12 @@ func newDirectory(n *Node) *directory {
 // receive is the NATS handler of every node's event subject.
 func (d *directory) receive(m *nats.Msg) {
 	msg := &nodeMsg{}
-	if err := decode(m.Data, msg); err != nil || msg.Node == "" {
-		d.n.log.Warn("malformed cluster message", "subject", m.Subject, "err", err)
+	err := decode(m.Data, msg)
+	if err == nil && (msg.Node == "" || msg.Inst == "") {
+		err = errors.New("no node or instance")
+	}
+	if err != nil {
+		d.n.log.Warn("malformed cluster message ignored", "subject", m.Subject, "err", err)
 		return
 	}
 	d.post(inboxItem{msg: msg})

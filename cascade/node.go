@@ -92,6 +92,7 @@ func New(cfg Config, opts Options) (*Node, error) {
 		nats.ConnectHandler(n.onConnect),
 		nats.ReconnectHandler(n.onConnect),
 		nats.DisconnectErrHandler(n.onDisconnect),
+		nats.ClosedHandler(n.onClosed),
 	)
 	if n.nc, err = nats.Connect(cfg.URL, natsOpts...); err != nil {
 		return nil, fmt.Errorf("cascade: connect to NATS: %w", err)
@@ -155,6 +156,15 @@ func (n *Node) onDisconnect(_ *nats.Conn, err error) {
 	n.connected.Store(false)
 	if n.ctx.Err() == nil {
 		n.log.Warn("lost NATS; local rooms and relays go on", "err", err)
+	}
+}
+
+// onClosed reports a connection NATS ended for good (it refused the
+// node's credentials): the node runs alone until restarted.
+func (n *Node) onClosed(nc *nats.Conn) {
+	n.connected.Store(false)
+	if n.ctx.Err() == nil {
+		n.log.Error("NATS closed the connection for good; this node runs alone", "err", nc.LastError())
 	}
 }
 
@@ -352,7 +362,7 @@ func (n *Node) stop(graceful bool) {
 		n.wg.Wait() // the outbox sent what was queued
 		n.out.closeAll()
 		n.in.closeAll(graceful)
-		if graceful {
+		if graceful && !n.nc.IsClosed() {
 			n.ob.heartbeat(msgBye)
 			if err := n.nc.FlushTimeout(n.cfg.RequestTimeout); err != nil {
 				n.log.Warn("goodbye not flushed", "err", err)

@@ -287,7 +287,9 @@ func (d *destRelays) openLinkLocked(key linkKey) (*inLink, error) {
 			}
 		},
 		OnConnectionStateChange: func(s webrtc.PeerConnectionState) {
-			if s == webrtc.PeerConnectionStateFailed {
+			// Closed too: a link this node closes has left the maps
+			// already, so this is the origin closing it.
+			if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateClosed {
 				d.sessionClosed(l.session)
 			}
 		},

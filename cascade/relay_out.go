@@ -191,7 +191,7 @@ func (s *outSession) sendCandidate(c *webrtc.ICECandidateInit) {
 }
 
 func (s *outSession) onState(state webrtc.PeerConnectionState) {
-	if state == webrtc.PeerConnectionStateFailed {
+	if state == webrtc.PeerConnectionStateFailed || state == webrtc.PeerConnectionStateClosed {
 		// Not from inside pion's callback: closing waits for it.
 		go s.close(true)
 	}

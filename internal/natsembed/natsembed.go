@@ -20,15 +20,29 @@ const startTimeout = 10 * time.Second
 type Server struct {
 	host string
 	port int
+	opts []Option
 	srv  *natsserver.Server
 }
 
+// Option configures the server.
+type Option func(*natsserver.Options)
+
+// WithToken makes clients authenticate with a token.
+func WithToken(token string) Option {
+	return func(o *natsserver.Options) { o.Authorization = token }
+}
+
+// WithNKeyUser admits the NKey user with that public key ("U...").
+func WithNKeyUser(publicKey string) Option {
+	return func(o *natsserver.Options) { o.Nkeys = append(o.Nkeys, &natsserver.NkeyUser{Nkey: publicKey}) }
+}
+
 // Start starts a NATS server on host:port; port 0 picks a free one.
-func Start(host string, port int) (*Server, error) {
+func Start(host string, port int, opts ...Option) (*Server, error) {
 	if port == 0 {
 		port = natsserver.RANDOM_PORT
 	}
-	s := &Server{host: host, port: port}
+	s := &Server{host: host, port: port, opts: opts}
 	if err := s.start(); err != nil {
 		return nil, err
 	}
@@ -36,14 +50,11 @@ func Start(host string, port int) (*Server, error) {
 }
 
 func (s *Server) start() error {
-	srv, err := natsserver.NewServer(&natsserver.Options{
-		Host:   s.host,
-		Port:   s.port,
-		NoLog:  true,
-		NoSigs: true,
-		// Clients of a restarted server come back on their own.
-		MaxControlLine: 4096,
-	})
+	o := &natsserver.Options{Host: s.host, Port: s.port, NoLog: true, NoSigs: true}
+	for _, opt := range s.opts {
+		opt(o)
+	}
+	srv, err := natsserver.NewServer(o)
 	if err != nil {
 		return fmt.Errorf("nats server: %w", err)
 	}

@@ -10,9 +10,9 @@ import (
 
 // StartNATS starts an in-process NATS server on a random loopback port and
 // stops it when the test ends.
-func StartNATS(t testing.TB) *natsembed.Server {
+func StartNATS(t testing.TB, opts ...natsembed.Option) *natsembed.Server {
 	t.Helper()
-	s, err := natsembed.Start("127.0.0.1", 0)
+	s, err := natsembed.Start("127.0.0.1", 0, opts...)
 	if err != nil {
 		t.Fatalf("start NATS: %v", err)
 	}
