@@ -49,9 +49,13 @@ func TestRoomStateAgrees(t *testing.T) {
 	for _, n := range nodes {
 		r, _ := n.Rooms().Room("standup")
 		carol, ok := r.Participant("carol")
-		if info := carol.Info(); !ok || info.Name != "Carol" || info.Attributes["hand_raised"] != "1" {
-			t.Fatalf("node %s sees carol as %+v", n.Cascade().ID(), info)
+		if !ok {
+			t.Fatalf("node %s lost carol", n.Cascade().ID())
 		}
+		testutil.Eventually(t, settle, func() bool {
+			info := carol.Info()
+			return info.Name == "Carol" && info.Attributes["hand_raised"] == "1"
+		}, "node %s sees carol as %+v", n.Cascade().ID(), carol.Info())
 	}
 
 	// Every client sees the others as the nodes do, bob's mute, and the
