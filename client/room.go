@@ -202,6 +202,10 @@ func (r *Room) finish() {
 	r.finishOnce.Do(func() {
 		r.cancel()
 		_ = r.tr.Close()
+		// The reader may be applying an offer right now; pion creates ICE
+		// agents lazily there, and one made after the close would leak.
+		// Closing the transport ends the reader at its next Recv.
+		<-r.readerDone
 		if err := r.pub.close(); err != nil {
 			r.log.Debug("close publisher", "err", err)
 		}
