@@ -83,10 +83,13 @@ func TestRoomServiceAcrossNodes(t *testing.T) {
 	if _, err := rs.RemoveParticipant(ctx, &pb.RemoveParticipantRequest{Room: "board", Identity: "bob"}); err != nil {
 		t.Fatalf("remove through B: %v", err)
 	}
-	bob.WaitEvent(t, settle, "being removed", func(ev client.Event) bool {
-		d, ok := ev.(client.Disconnected)
-		return ok && d.Reason == pb.LeaveReason_LEAVE_REASON_PARTICIPANT_REMOVED
+	ev := bob.WaitEvent(t, settle, "being disconnected", func(ev client.Event) bool {
+		_, ok := ev.(client.Disconnected)
+		return ok
 	})
+	if d := ev.(client.Disconnected); d.Reason != pb.LeaveReason_LEAVE_REASON_PARTICIPANT_REMOVED {
+		t.Fatalf("bob disconnected with %v (%q, %v), want PARTICIPANT_REMOVED", d.Reason, d.Message, d.Err)
+	}
 	agree(t, []node{a, b}, "board", []string{"alice@A[" + track + ":audio:muted=true]"})
 	_, err = rs.RemoveParticipant(ctx, &pb.RemoveParticipantRequest{Room: "board", Identity: "bob"})
 	if status.Code(err) != codes.NotFound {

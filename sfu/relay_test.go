@@ -9,18 +9,6 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-func newTestEngine(t *testing.T) *Engine {
-	t.Helper()
-	cfg := DefaultConfig()
-	cfg.UDPPort, cfg.BindAddress, cfg.IncludeLoopback = 0, "127.0.0.1", true
-	e, err := NewEngine(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = e.Close() })
-	return e
-}
-
 // plisTo records the SSRCs keyframe requests were sent for.
 type plisTo struct {
 	mu    sync.Mutex
@@ -46,6 +34,7 @@ func (p *plisTo) got() []uint32 {
 // the new attachment for that keyframe.
 func TestRelayReceiver(t *testing.T) {
 	e := newTestEngine(t)
+	t.Cleanup(func() { _ = e.Close() })
 	layers := []LayerInfo{
 		{RID: "q", Width: 320, Height: 180},
 		{RID: "h", Width: 640, Height: 360},
