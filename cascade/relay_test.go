@@ -11,7 +11,8 @@ import (
 // TestRelayAcrossNodes (issue 7, test 1): P publishes audio and simulcast
 // video on node A; S1 on B and S2 on C receive both intact, through
 // relays. S1 asking for the small layer makes the relay A→B carry only
-// that layer of the video, while A→C keeps carrying the top layer.
+// that layer of the video, while A→C keeps carrying the top layer; S1's
+// keyframe requests reach P across the relay.
 func TestRelayAcrossNodes(t *testing.T) {
 	_, nodes := startCluster(t, "A", "B", "C")
 	a, b, c := nodes[0], nodes[1], nodes[2]
@@ -19,7 +20,8 @@ func TestRelayAcrossNodes(t *testing.T) {
 
 	p := join(t, a, "meeting", "P")
 	audio := m.publishAudio(t, p).Sid()
-	video := m.publishSimulcast(t, p).Sid()
+	published := m.publishSimulcast(t, p)
+	video := published.Sid()
 	s1 := join(t, b, "meeting", "S1")
 	s2 := join(t, c, "meeting", "S2")
 
@@ -31,6 +33,25 @@ func TestRelayAcrossNodes(t *testing.T) {
 		receiving(t, s, video, 20, "P's video")
 		tagGrows(t, s, video, "P/video/f", 20)
 	}
+
+	// A keyframe request of S1 reaches P across the relay (every synthetic
+	// packet is a keyframe, so nothing else asks once media flows).
+	remote, err := s1.Room.WaitForTrack(t.Context(), video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plis uint64
+	testutil.Eventually(t, settle, func() bool {
+		before := published.KeyframeRequestCount()
+		time.Sleep(time.Second)
+		plis = published.KeyframeRequestCount()
+		return plis == before
+	}, "P keeps getting keyframe requests")
+	if err := remote.RequestKeyframe(); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, settle, func() bool { return published.KeyframeRequestCount() > plis },
+		"S1's keyframe request did not reach P (%d requests)", plis)
 
 	if err := s1.Room.UpdateSubscription(video, client.SubscriptionPrefs{Width: 320, Height: 180}); err != nil {
 		t.Fatal(err)
