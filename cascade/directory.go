@@ -16,6 +16,11 @@ import (
 // sequence numbers reveal).
 const inboxSize = 4096
 
+// maxPending bounds the events held for a node while its snapshot is on
+// its way; dropping more is safe, as a gap after the snapshot asks for
+// another one.
+const maxPending = 10_000
+
 // directory mirrors the other nodes into this node's rooms. Its goroutine
 // applies every node's event stream in order, requests snapshots when the
 // stream has a gap, and expires nodes that went silent. Everything below
@@ -156,7 +161,7 @@ func (d *directory) handle(msg *nodeMsg) {
 	case msg.Type == msgEvent && msg.Event != nil:
 		switch {
 		case !rn.synced:
-			rn.pending = append(rn.pending, msg)
+			d.hold(rn, msg)
 			d.requestSync(rn)
 		case msg.Seq <= rn.seq:
 			// Already applied (it was in a snapshot).
@@ -165,9 +170,16 @@ func (d *directory) handle(msg *nodeMsg) {
 			d.apply(rn, msg.Event)
 		default:
 			rn.synced = false
-			rn.pending = append(rn.pending, msg)
+			d.hold(rn, msg)
 			d.requestSync(rn)
 		}
+	}
+}
+
+// hold keeps an event of a node until its snapshot arrives.
+func (d *directory) hold(rn *remoteNode, msg *nodeMsg) {
+	if len(rn.pending) < maxPending {
+		rn.pending = append(rn.pending, msg)
 	}
 }
 
@@ -178,7 +190,7 @@ func (d *directory) requestSync(rn *remoteNode) {
 	}
 	rn.syncing, rn.asked = true, time.Now()
 	id := rn.id
-	go func() {
+	d.n.wg.Go(func() {
 		it := inboxItem{snapNode: id}
 		var snap snapshot
 		ctx, cancel := context.WithTimeout(d.n.ctx, d.n.cfg.RequestTimeout)
@@ -193,7 +205,7 @@ func (d *directory) requestSync(rn *remoteNode) {
 			it.snap = &snap
 		}
 		d.post(it)
-	}()
+	})
 }
 
 // snapshotArrived applies a node's snapshot, then the events held since.

@@ -254,7 +254,7 @@ func (d *destRelays) tick(now time.Time) {
 		l.lastNeed = now
 		if !l.sending && !maps.Equal(l.sent, want) {
 			l.sending = true
-			go d.sendDemand(l, want)
+			d.n.wg.Go(func() { d.sendDemand(l, want) })
 		}
 	}
 	for key, l := range d.links {
