@@ -3,6 +3,7 @@ package cascade_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,18 +84,7 @@ func roomJSON(identities ...string) string {
 	for _, id := range identities {
 		ps = append(ps, participantJSON(id))
 	}
-	return fmt.Sprintf(`[{"info":{"Name":"r"},"participants":[%s],"tracks":[]}]`, joinComma(ps))
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ","
-		}
-		out += x
-	}
-	return out
+	return fmt.Sprintf(`[{"info":{"Name":"r"},"participants":[%s],"tracks":[]}]`, strings.Join(ps, ","))
 }
 
 // TestDirectoryFollowsANode: a node applies another node's events in

@@ -172,13 +172,6 @@ func (o *outbox) pollLayers() {
 	}
 }
 
-// stats returns the events dropped while queued.
-func (o *outbox) droppedEvents() uint64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.dropped
-}
-
 // withoutTracks copies a participant info without its tracks: tracks are
 // announced by their own events.
 func withoutTracks(p room.ParticipantInfo) *room.ParticipantInfo {
