@@ -68,6 +68,9 @@ type Load struct {
 	Tracks       int `json:"tracks"`       // published locally
 	Relays       int `json:"relays"`       // relay sessions, both ways
 	Goroutines   int `json:"goroutines"`
+	// DroppedEvents counts events dropped while NATS was unreachable for
+	// long (the other nodes repaired them with snapshots).
+	DroppedEvents uint64 `json:"dropped_events"`
 }
 
 // event is one change in a room of the sending node.

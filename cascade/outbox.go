@@ -117,6 +117,9 @@ func (o *outbox) send(ev *event) {
 // heartbeat publishes a heartbeat (or the goodbye) with the last number.
 func (o *outbox) heartbeat(kind string) {
 	load := o.n.load()
+	o.mu.Lock()
+	load.DroppedEvents = o.dropped
+	o.mu.Unlock()
 	o.n.publish(o.n.subj.events(o.n.id), nodeMsg{Type: kind, Node: o.n.id, Inst: o.n.inst, Seq: o.seq.Load(), Load: &load})
 }
 
