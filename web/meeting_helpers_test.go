@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/parley-sfu/parley/internal/browsertest"
 	"github.com/parley-sfu/parley/internal/testutil"
 )
@@ -49,9 +51,20 @@ func meetingURL(base, room, name string, extra ...string) string {
 // join opens a page that joins room at once as name.
 func join(t *testing.T, b *browsertest.Browser, base, room, name string) *person {
 	t.Helper()
-	p := &person{name: name, identity: strings.ToLower(name), page: b.NewPage(strings.ToLower(name))}
+	p := &person{name: name, identity: strings.ToLower(name), page: newPage(t, b, strings.ToLower(name))}
 	p.page.Navigate(meetingURL(base, room, name))
 	p.waitJoined(t)
+	return p
+}
+
+// newPage opens a page with a 1280×720 viewport (the README screenshots'
+// size; the window's own viewport is smaller by the browser's frame).
+func newPage(t *testing.T, b *browsertest.Browser, name string, opts ...browsertest.PageOption) *browsertest.Page {
+	t.Helper()
+	p := b.NewPage(name, opts...)
+	if err := chromedp.Do(p.Context(), chromedp.EmulateViewport(browsertest.WindowWidth, browsertest.WindowHeight)); err != nil {
+		t.Fatalf("page %s: setting the viewport: %v", name, err)
+	}
 	return p
 }
 

@@ -21,12 +21,14 @@ import (
 //  4. speaker view subscribes the stage at a larger size than the
 //     filmstrip, and the frames that arrive are larger;
 //  5. a screen share appears as its own tile for the others and goes away;
-//  6. leaving removes the tile for the others.
+//  6. when the signaling connection drops, the page shows the reconnect
+//     banner and rejoins on its own, hand still raised, media flowing;
+//  7. leaving removes the tile for the others.
 func TestMeeting(t *testing.T) {
 	base := startMeetingServer(t)
 	b := browsertest.Start(t, browsertest.WithFlag("auto-select-desktop-capture-source", "Entire screen"))
 	if *screenshotDir != "" {
-		home := b.NewPage("home")
+		home := newPage(t, b, "home")
 		home.Navigate(base + "/")
 		shoot(t, home, "home")
 		home.Close()
@@ -50,7 +52,14 @@ func TestMeeting(t *testing.T) {
 	t.Log("2: chat and a raised hand")
 	checkChat(t, alice, bob, carol)
 	checkHand(t, bob, alice, carol)
-	shoot(t, alice.page, "meeting-tiles")
+	if *screenshotDir != "" {
+		alice.page.Click(`[data-testid="chat-button"]`)
+		bob.page.Eval(`window.parleyDebug.view.session.sendChat("Hi Alice! Sharing the slides in a minute.")`, nil)
+		carol.page.Eval(`window.parleyDebug.view.session.sendChat("Sounds good, I'm taking notes.")`, nil)
+		alice.page.WaitJS(`document.querySelectorAll('[data-testid="chat-message"]').length === 3`, joinWait)
+		shoot(t, alice.page, "meeting-tiles")
+		alice.page.Click(`[data-testid="chat-close"]`)
+	}
 
 	t.Log("3: mute and camera off show on the others' tiles")
 	checkMuteAndCameraOff(t, alice, bob, carol)
@@ -61,7 +70,10 @@ func TestMeeting(t *testing.T) {
 	t.Log("5: screen share")
 	checkScreenShare(t, alice, bob, carol)
 
-	t.Log("6: leaving")
+	t.Log("6: a lost signaling connection is rebuilt without a reload")
+	checkRejoin(t, bob, alice, carol)
+
+	t.Log("7: leaving")
 	carol.page.Click(`[data-testid="leave-button"]`)
 	carol.page.WaitJS(`window.parleyDebug.state === "left"`, joinWait)
 	for _, p := range []*person{alice, bob} {
@@ -116,7 +128,8 @@ func (p *person) waitAudioFrom(t *testing.T, n int) {
 		}
 		if got < n {
 			var parts any
-			p.page.Eval(`Object.values(window.parleyDebug.participants).map((p) => [p.identity, Object.values(p.tracks).map((t) => t.sid + " " + t.kind)])`, &parts)
+			p.page.Eval(`[Object.values(window.parleyDebug.participants).map((p) => [p.identity, Object.values(p.tracks).map((t) => t.sid + " " + t.kind)]),
+				window.parleyDebug.pcs.subscriber.getTransceivers().map((t) => t.mid + ":" + t.currentDirection + ":" + t.receiver.track.id + ":" + t.receiver.track.readyState + ":" + t.receiver.track.muted)]`, &parts)
 			return fmt.Errorf("%d audio tracks with packets, want %d: %+v; participants %v", got, n, s.InboundAudio(), parts)
 		}
 		return nil
@@ -233,4 +246,27 @@ func checkScreenShare(t *testing.T, alice *person, others ...*person) {
 	for _, p := range others {
 		p.page.WaitJS(`!`+jsQuery(tile("alice-screen")), joinWait)
 	}
+}
+
+// checkRejoin closes p's signaling socket under it: the banner shows, the
+// page rejoins with a new session and the meeting goes on.
+func checkRejoin(t *testing.T, p *person, others ...*person) {
+	t.Helper()
+	var pageID string
+	p.page.Eval(`window.parleyPageID = Math.random().toString(36); window.parleyPageID`, &pageID)
+	p.page.Eval(`window.parleyDebug.view.session.signal.ws.close(); true`, nil)
+	p.page.WaitJS(visible(`[data-testid="reconnect-banner"]`)+` || window.parleyDebug.rejoins > 0`, joinWait)
+	p.page.WaitJS(`window.parleyDebug.rejoins === 1 && window.parleyDebug.state === "joined"`, joinWait)
+	var same string
+	p.page.Eval(`window.parleyPageID`, &same)
+	if same != pageID {
+		t.Fatalf("%s's page was reloaded", p.name)
+	}
+	for _, o := range others {
+		p.waitVideoPlaying(t, o.identity)
+		o.waitVideoPlaying(t, p.identity)
+		o.page.WaitJS(visible(tile(p.identity, "hand")), joinWait) // still raised
+	}
+	p.waitAudioFrom(t, len(others))
+	p.page.WaitJS(`!`+visible(`[data-testid="reconnect-banner"]`), joinWait)
 }

@@ -17,7 +17,7 @@ func TestPrejoin(t *testing.T) {
 	b := browsertest.Start(t, browsertest.WithPerPagePermissions())
 	const room = "prejoin"
 
-	erin := &person{name: "Erin", identity: "erin", page: b.NewPage("erin")}
+	erin := &person{name: "Erin", identity: "erin", page: newPage(t, b, "erin")}
 	erin.page.Navigate(base + "/" + room + "?name=Erin&identity=erin")
 	erin.page.WaitJS(`window.parleyDebug.state === "prejoin"`, joinWait)
 	erin.page.WaitJS(visible(`[data-testid="preview-video"]`)+` && `+jsQuery(`[data-testid="preview-video"]`)+`.videoWidth > 0`, joinWait)
@@ -35,7 +35,7 @@ func TestPrejoin(t *testing.T) {
 	}
 	shoot(t, erin.page, "prejoin")
 
-	dan := &person{name: "Dan", identity: "dan", page: b.NewPage("dan", browsertest.DenyPermissions("camera"))}
+	dan := &person{name: "Dan", identity: "dan", page: newPage(t, b, "dan", browsertest.DenyPermissions("camera"))}
 	dan.page.Navigate(base + "/" + room + "?name=Dan&identity=dan")
 	dan.page.WaitJS(visible(`[data-testid="device-message"]`), joinWait)
 	if msg := dan.page.Text(`[data-testid="device-message"]`); !strings.Contains(msg, "camera is blocked") {

@@ -11,8 +11,9 @@ function clock(at) {
 
 export class Chat extends EventTarget {
   // send(text) delivers a message and returns false when it could not.
-  constructor({ panel, button, send }) {
+  constructor({ panel, button, send, selfName }) {
     super();
+    this.selfName = selfName || "You";
     this.panel = panel;
     this.button = button;
     this.badge = byTestId("chat-unread", button);
@@ -50,7 +51,7 @@ export class Chat extends EventTarget {
       item = h("li", { class: "message cont", "data-testid": "chat-message", dataset: { from: self ? "" : fromIdentity, at: String(at) } }, body);
     } else {
       const av = h("span", { class: "avatar small", "aria-hidden": "true" });
-      paintAvatar(av, self ? "You" : fromName, self ? "self" : fromIdentity);
+      paintAvatar(av, self ? this.selfName : fromName, self ? "local" : fromIdentity);
       item = h("li", { class: `message${self ? " mine" : ""}`, "data-testid": "chat-message", dataset: { from: self ? "" : fromIdentity, at: String(at) } },
         av,
         h("div", { class: "message-main" },

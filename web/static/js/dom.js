@@ -44,12 +44,18 @@ export function paintAvatar(el, name, key) {
 }
 
 // toast shows a short message at the bottom of the page.
-export function toast(message, { error = false, ms = 3500 } = {}) {
+// kind groups toasts so that clearToasts can take them back.
+export function toast(message, { error = false, ms = 3500, kind = "" } = {}) {
   const host = byTestId("toasts");
   if (!host) return;
-  const el = h("div", { class: error ? "toast error" : "toast", role: error ? "alert" : "status", "data-testid": "toast", text: message });
+  const el = h("div", { class: error ? "toast error" : "toast", role: error ? "alert" : "status", "data-testid": "toast", dataset: { kind }, text: message });
   host.append(el);
   setTimeout(() => el.remove(), ms);
+}
+
+// clearToasts removes the toasts of a kind.
+export function clearToasts(kind) {
+  for (const el of document.querySelectorAll(`[data-testid="toast"][data-kind="${CSS.escape(kind)}"]`)) el.remove();
 }
 
 // isTyping reports whether keyboard input goes to a text field.

@@ -4,7 +4,7 @@
 //
 // Tests read window.parleyDebug (see debugView): state, identity, pcs,
 // participants, subscriptions, layout, stats.
-import { byTestId, toast } from "./dom.js";
+import { byTestId, clearToasts, toast } from "./dom.js";
 import { fillIcons, setIcon } from "./icons.js";
 import { Session } from "./session.js";
 import { Store, cameraOf, handRaised, micOf } from "./store.js";
@@ -76,8 +76,8 @@ export class Meeting {
       sink: document.getElementById("audio-sink"), onTile: (t) => this.#wireTile(t),
     });
     this.remotes.setSpeaker(media.speakerId);
-    this.chat = new Chat({ panel: this.el.chatPanel, button: this.el.chatBtn, send: (text) => !!this.session && this.session.sendChat(text) });
-    this.chat.addEventListener("unread", (e) => toast(`${e.detail.fromName}: ${e.detail.text}`));
+    this.chat = new Chat({ panel: this.el.chatPanel, button: this.el.chatBtn, selfName: name, send: (text) => !!this.session && this.session.sendChat(text) });
+    this.chat.addEventListener("unread", (e) => toast(`${e.detail.fromName}: ${e.detail.text}`, { kind: "chat" }));
     this.chat.addEventListener("failed", () => toast("Not connected: the message was not sent.", { error: true }));
     this.people = new People(this.el.peoplePanel, q("people-badge"));
     this.people.addEventListener("pin", (e) => this.layout.pin(e.detail));
@@ -233,10 +233,11 @@ export class Meeting {
     const old = this.session;
     const signalUp = old && old.signal && !old.signal.closed;
     if (attempt === 1 && signalUp && await this.#iceRestart(old)) {
-      this.#setState("joined", `In ${this.room}`);
-      return;
+      this.debug.iceRestarts++;
+    } else {
+      await this.#connect();
+      this.debug.rejoins++;
     }
-    await this.#connect();
     this.#setState("joined", `In ${this.room}`);
   }
 
@@ -294,6 +295,7 @@ export class Meeting {
     this.el.peopleBtn.classList.toggle("on", next === "people");
     this.el.section.classList.toggle("with-side", !!next);
     this.chat.setOpen(next === "chat");
+    if (next === "chat") clearToasts("chat");
     this.layout.update();
   }
 

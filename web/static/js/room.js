@@ -23,6 +23,8 @@ const debug = {
   identity: "",
   participantSid: "",
   pcs: { publisher: null, subscriber: null },
+  rejoins: 0, // recoveries by a new session
+  iceRestarts: 0, // recoveries by an ICE restart
 };
 Object.defineProperty(debug, "view", { enumerable: false, writable: true, value: null });
 Object.defineProperties(debug, {
