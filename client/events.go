@@ -3,6 +3,8 @@ package client
 import (
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/parley-sfu/parley/proto/parleypb"
 )
 
@@ -104,6 +106,14 @@ type ConnectionQualityChanged struct {
 // RoomUpdated: the room's metadata or counters changed.
 type RoomUpdated struct{ Room *parleypb.RoomInfo }
 
+// PeerConnectionStateChanged: the publisher or subscriber connection
+// changed state (connecting, connected, disconnected, failed, closed).
+// Media flows once it is connected.
+type PeerConnectionStateChanged struct {
+	Target parleypb.SignalTarget
+	State  webrtc.PeerConnectionState
+}
+
 // ErrorReceived: an ErrorResponse no call was waiting for, e.g. for a chat
 // message sent without the publishData grant. Errors of subscriptions
 // arrive as SubscriptionFailed instead.
@@ -124,21 +134,22 @@ type Disconnected struct {
 	Err          error
 }
 
-func (ParticipantJoined) isEvent()        {}
-func (ParticipantLeft) isEvent()          {}
-func (ParticipantUpdated) isEvent()       {}
-func (TrackPublished) isEvent()           {}
-func (TrackUnpublished) isEvent()         {}
-func (TrackMuted) isEvent()               {}
-func (TrackSubscribed) isEvent()          {}
-func (TrackUnsubscribed) isEvent()        {}
-func (SubscriptionFailed) isEvent()       {}
-func (DataReceived) isEvent()             {}
-func (SpeakersChanged) isEvent()          {}
-func (StreamStateChanged) isEvent()       {}
-func (SubscribedQualityChanged) isEvent() {}
-func (ConnectionQualityChanged) isEvent() {}
-func (RoomUpdated) isEvent()              {}
-func (ErrorReceived) isEvent()            {}
-func (EventsDropped) isEvent()            {}
-func (Disconnected) isEvent()             {}
+func (ParticipantJoined) isEvent()          {}
+func (ParticipantLeft) isEvent()            {}
+func (ParticipantUpdated) isEvent()         {}
+func (TrackPublished) isEvent()             {}
+func (TrackUnpublished) isEvent()           {}
+func (TrackMuted) isEvent()                 {}
+func (TrackSubscribed) isEvent()            {}
+func (TrackUnsubscribed) isEvent()          {}
+func (SubscriptionFailed) isEvent()         {}
+func (DataReceived) isEvent()               {}
+func (SpeakersChanged) isEvent()            {}
+func (StreamStateChanged) isEvent()         {}
+func (SubscribedQualityChanged) isEvent()   {}
+func (ConnectionQualityChanged) isEvent()   {}
+func (RoomUpdated) isEvent()                {}
+func (PeerConnectionStateChanged) isEvent() {}
+func (ErrorReceived) isEvent()              {}
+func (EventsDropped) isEvent()              {}
+func (Disconnected) isEvent()               {}

@@ -259,6 +259,11 @@ func TestSimulcastPublish(t *testing.T) {
 	if rid := recv(t, lt.KeyframeRequests(), "keyframe request"); rid != "h" {
 		t.Fatalf("keyframe request for %q, want h", rid)
 	}
+	connected := func(e Event) bool {
+		s, ok := e.(PeerConnectionStateChanged)
+		return ok && s.Target == parleypb.SignalTarget_SIGNAL_TARGET_PUBLISHER && s.State == webrtc.PeerConnectionStateConnected
+	}
+	nextEvent(t, r, not(connected))
 	stop()
 	if err := r.Close(); err != nil {
 		t.Fatal(err)

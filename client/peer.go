@@ -23,15 +23,19 @@ type peer struct {
 }
 
 // newPeer creates a PeerConnection whose local candidates are sent with
-// send as TrickleRequests for target.
+// send as TrickleRequests for target and whose state changes are reported
+// as events.
 func newPeer(api *webrtc.API, rc webrtc.Configuration, target parleypb.SignalTarget,
-	send func(*parleypb.SignalRequest),
+	send func(*parleypb.SignalRequest), onState func(PeerConnectionStateChanged),
 ) (*peer, error) {
 	pc, err := api.NewPeerConnection(rc)
 	if err != nil {
 		return nil, fmt.Errorf("client: new %s PeerConnection: %w", targetName(target), err)
 	}
 	p := &peer{pc: pc, target: target}
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		onState(PeerConnectionStateChanged{Target: target, State: st})
+	})
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		tr := &parleypb.TrickleRequest{Target: target}
 		if c == nil {
@@ -89,8 +93,10 @@ func (p *peer) setRemote(sd webrtc.SessionDescription) error {
 	return firstErr
 }
 
+// close ends the PeerConnection and waits for pion's goroutines, so that
+// none outlives the Room. Room.finish never runs inside a pion callback.
 func (p *peer) close() error {
-	return p.pc.Close()
+	return p.pc.GracefulClose()
 }
 
 func targetName(t parleypb.SignalTarget) string {

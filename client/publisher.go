@@ -27,7 +27,7 @@ type publisher struct {
 }
 
 func newPublisher(r *Room, api *webrtc.API, rc webrtc.Configuration) (*publisher, error) {
-	p, err := newPeer(api, rc, parleypb.SignalTarget_SIGNAL_TARGET_PUBLISHER, r.sendAsync)
+	p, err := newPeer(api, rc, parleypb.SignalTarget_SIGNAL_TARGET_PUBLISHER, r.sendAsync, r.peerState)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,10 @@ func (p *publisher) publish(ctx context.Context, req *parleypb.AddTrackRequest, 
 		p.r.group.Go(func() { t.readRTCP(rid) })
 	}
 	if err := p.negotiate(false); err != nil {
-		return t, err
+		if uerr := p.r.Unpublish(t); uerr != nil {
+			p.r.log.Debug("unpublish after failed negotiation", "err", uerr)
+		}
+		return nil, fmt.Errorf("client: publish %q: %w", req.GetCid(), err)
 	}
 	return t, nil
 }

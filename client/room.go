@@ -202,6 +202,10 @@ func (r *Room) finish() {
 	r.finishOnce.Do(func() {
 		r.cancel()
 		_ = r.tr.Close()
+		// The reader may be applying an offer right now; pion creates ICE
+		// agents lazily there, and one made after the close would leak.
+		// Closing the transport ends the reader at its next Recv.
+		<-r.readerDone
 		if err := r.pub.close(); err != nil {
 			r.log.Debug("close publisher", "err", err)
 		}
@@ -277,6 +281,14 @@ func (r *Room) Disconnected() (Disconnected, bool) {
 // (Participants, RemoteTracks, ...) is always current, whether or not
 // events are read.
 func (r *Room) Events() <-chan Event { return r.events.ch }
+
+// peerState reports a PeerConnection state change, except during teardown,
+// where Disconnected says it all.
+func (r *Room) peerState(e PeerConnectionStateChanged) {
+	if r.ctx.Err() == nil {
+		r.events.push(e)
+	}
+}
 
 // sendAsync is send for internal requests (candidates, answers, pings)
 // whose callers have nobody to report a closed room to.

@@ -23,7 +23,7 @@ type subscriber struct {
 }
 
 func newSubscriber(r *Room, api *webrtc.API, rc webrtc.Configuration) (*subscriber, error) {
-	p, err := newPeer(api, rc, parleypb.SignalTarget_SIGNAL_TARGET_SUBSCRIBER, r.sendAsync)
+	p, err := newPeer(api, rc, parleypb.SignalTarget_SIGNAL_TARGET_SUBSCRIBER, r.sendAsync, r.peerState)
 	if err != nil {
 		return nil, err
 	}

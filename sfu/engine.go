@@ -154,6 +154,14 @@ func (e *Engine) track(p io.Closer) bool {
 	return true
 }
 
+// PeerConnections returns how many publisher and subscriber connections are
+// open.
+func (e *Engine) PeerConnections() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.peers)
+}
+
 func (e *Engine) untrack(p io.Closer) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -139,6 +139,12 @@ func (r *Receiver) AddDownTrack(d *DownTrack) {
 	next := append(slices.Clip(cur), d)
 	r.downTracks.Store(&next)
 	r.mu.Unlock()
+	// A layer may have become active between d choosing its target and d
+	// joining the snapshot, after layerActive retargeted the snapshot it
+	// saw. layerActive sets the active bit before reading the snapshot and
+	// we read the bits after storing it (atomics are sequentially
+	// consistent), so one of the two retargets d with the new layer.
+	d.retarget()
 	if t := d.TargetLayer(); t != LayerNone {
 		r.RequestKeyframe(t)
 	}

@@ -35,7 +35,10 @@ type Subscriber struct {
 
 	mu     sync.Mutex
 	closed bool
-	tracks map[string]subscribedTrack
+	// offerMu serializes making an offer with closing: pion creates the ICE
+	// agent lazily in CreateOffer, and one created after Close would leak.
+	offerMu sync.Mutex
+	tracks  map[string]subscribedTrack
 }
 
 type subscribedTrack struct {
@@ -205,11 +208,15 @@ func (s *Subscriber) Close() error {
 	s.mu.Unlock()
 
 	s.neg.close()
+	// Wait for an offer being made right now; later ones see closed.
+	s.offerMu.Lock()
+	s.offerMu.Unlock() //nolint:staticcheck // empty critical section: a barrier
 	for _, t := range tracks {
 		t.dt.close()
 		t.dt.src.RemoveDownTrack(t.dt)
 	}
-	err := s.pc.Close()
+	// GracefulClose waits for pion's own goroutines, so none outlives us.
+	err := s.pc.GracefulClose()
 	s.wg.Wait()
 	s.e.untrack(s)
 	return err
@@ -217,6 +224,14 @@ func (s *Subscriber) Close() error {
 
 // makeOffer creates the next offer and sets it as local description.
 func (s *Subscriber) makeOffer() (webrtc.SessionDescription, error) {
+	s.offerMu.Lock()
+	defer s.offerMu.Unlock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return webrtc.SessionDescription{}, ErrClosed
+	}
 	offer, err := s.pc.CreateOffer(nil)
 	if err != nil {
 		return offer, err
