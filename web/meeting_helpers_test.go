@@ -155,3 +155,16 @@ func noPageErrors(t *testing.T, people ...*person) {
 		}
 	}
 }
+
+// pollErr calls cond every 200 ms until it returns nil or timeout passes,
+// and returns its last error.
+func pollErr(timeout time.Duration, cond func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := cond()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

@@ -57,7 +57,7 @@ func TestPrejoin(t *testing.T) {
 	}
 	erin.page.WaitJS(visible(tile("dan", "avatar"))+` && !`+visible(tile("dan", "video")), joinWait)
 	erin.page.WaitJS(`!`+visible(tile("dan", "mic-muted")), joinWait)
-	dan.waitVideoPlaying(t, "erin")
+	dan.waitVideoPlaying(t, erin)
 	erin.waitAudioFrom(t, 1)
 	noPageErrors(t, dan, erin)
 }

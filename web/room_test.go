@@ -50,8 +50,8 @@ func TestRoomPage(t *testing.T) {
 		t.Errorf("guest-token requests = %q, want %q", guest, want)
 	}
 	join := fake.request(t, "join", func(r *pb.SignalRequest) bool { return r.GetJoin() != nil }).GetJoin()
-	if join.Token != "guest-Alice" || join.GetClient().GetSdk() != "web" || !join.GetAutoSubscribe() {
-		t.Errorf("join = %v, want the guest token, sdk web, autoSubscribe", join)
+	if join.Token != "guest-Alice" || join.GetClient().GetSdk() != "web" || !join.GetAutoSubscribe() || join.Room != "demo" {
+		t.Errorf("join = %v, want the guest token, sdk web, autoSubscribe, room demo", join)
 	}
 
 	// Both tracks are announced with the MediaStreamTrack id as cid; the
@@ -142,7 +142,7 @@ func TestRoomPage(t *testing.T) {
 			return fmt.Errorf("framesDecoded %d, want >= %d", sub.InboundVideo[0].FramesDecoded, first+15)
 		case s.AudioPacketsReceived() == 0:
 			return fmt.Errorf("no audio received: %+v", sub.InboundAudio)
-		case len(pub.OutboundVideo) != 3 || pub.OutboundVideo[0].BytesSent == 0:
+		case len(pub.OutboundVideo) != 3 || pub.OutboundVideo[2].RID != "q" || pub.OutboundVideo[2].BytesSent == 0:
 			return fmt.Errorf("publisher sends no video: %+v", pub.OutboundVideo)
 		}
 		return nil

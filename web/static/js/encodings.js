@@ -27,10 +27,13 @@ export const ridOfQuality = Object.freeze({ [Quality.LOW]: "q", [Quality.MEDIUM]
 export function cameraLayers(width, height, fps = 30) {
   const w = width || 1280;
   const h = height || 720;
+  // The two lower layers fit a browser's starting bandwidth estimate
+  // (~300 kbps) together, so a subscriber can get more than the smallest
+  // layer from the first seconds on.
   const layers = [
-    { rid: "q", quality: Quality.LOW, scale: 4, bitrate: 150_000, fps: Math.min(fps, 15) },
-    { rid: "h", quality: Quality.MEDIUM, scale: 2, bitrate: 500_000, fps },
-    { rid: "f", quality: Quality.HIGH, scale: 1, bitrate: 1_700_000, fps },
+    { rid: "q", quality: Quality.LOW, scale: 4, bitrate: 120_000, fps: Math.min(fps, 15) },
+    { rid: "h", quality: Quality.MEDIUM, scale: 2, bitrate: 400_000, fps },
+    { rid: "f", quality: Quality.HIGH, scale: 1, bitrate: 1_500_000, fps },
   ];
   return layers.map((l) => ({ ...l, width: Math.round(w / l.scale), height: Math.round(h / l.scale) }));
 }

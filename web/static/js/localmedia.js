@@ -32,8 +32,10 @@ export function describeError(kind, err) {
 }
 
 export class LocalMedia extends EventTarget {
-  constructor() {
+  // maxHeight caps the camera's capture height (720 by default).
+  constructor({ maxHeight = 720 } = {}) {
     super();
+    this.maxHeight = Math.min(Math.max(Number(maxHeight) || 720, 180), 1080);
     const prefs = loadPrefs();
     this.cameraId = prefs.camera || "";
     this.micId = prefs.mic || "";
@@ -52,7 +54,8 @@ export class LocalMedia extends EventTarget {
   }
 
   cameraConstraints() {
-    const c = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+    const h = this.maxHeight;
+    const c = { width: { ideal: Math.round((h * 16) / 9) }, height: { ideal: h }, frameRate: { ideal: 30 } };
     if (this.cameraId) c.deviceId = { ideal: this.cameraId };
     return c;
   }

@@ -147,7 +147,7 @@ export class Meeting {
   // state: room state, our tracks, our hand.
   async #connect() {
     const token = await this.tokens.get();
-    const session = new Session({ url: this.signalURL, token, relay: this.relay });
+    const session = new Session({ url: this.signalURL, token, room: this.room, relay: this.relay });
     try {
       const join = await session.connect();
       this.#adopt(session, join);

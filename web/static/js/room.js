@@ -2,7 +2,8 @@
 // ?name=Alice&autojoin=1 it joins at once (kiosks and tests). Other query
 // parameters: token (a join token instead of a guest token), identity (the
 // guest identity to ask for), camera=off and mic=off (join with them off),
-// relay=1 (media through TURN only).
+// resolution=540 (cap the camera's capture height), relay=1 (media through
+// TURN only).
 import { byTestId, toast } from "./dom.js";
 import { LocalMedia } from "./localmedia.js";
 import { runPrejoin } from "./prejoin.js";
@@ -98,7 +99,7 @@ function rejoinURL(name) {
 }
 
 async function main() {
-  const media = new LocalMedia();
+  const media = new LocalMedia({ maxHeight: params.get("resolution") || 720 });
   let name = (params.get("name") || localStorage.getItem(nameKey) || "").trim().slice(0, 64);
   const autojoin = params.get("autojoin") === "1";
   if (autojoin) {

@@ -57,9 +57,10 @@ function preferVP8(transceiver) {
 }
 
 export class Session extends EventTarget {
-  constructor({ url, token, relay = false }) {
+  constructor({ url, token, room = "", relay = false }) {
     super();
     this.url = url;
+    this.room = room;
     this.token = token;
     this.relay = relay;
     this.signal = null;
@@ -85,7 +86,7 @@ export class Session extends EventTarget {
   async connect() {
     this.signal = new SignalClient(this.url);
     await this.signal.connect();
-    this.join = await this.signal.join(this.token);
+    this.join = await this.signal.join(this.token, { room: this.room });
     this.#wire();
     this.#createPCs();
     const interval = (this.join.pingInterval || 10) * 1000;
