@@ -56,7 +56,11 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 		addr:   addr,
 		peers:  map[io.Closer]struct{}{},
 	}
-	se := e.settingEngine(lf)
+	se, err := e.settingEngine(lf)
+	if err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
 	if e.pubAPI, err = newAPI(se, true); err != nil {
 		_ = mux.Close()
 		return nil, err
@@ -70,7 +74,7 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 }
 
 // settingEngine applies the connectivity settings shared by both roles.
-func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
+func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, error) {
 	cfg := e.cfg
 	var se webrtc.SettingEngine
 	se.LoggerFactory = lf
@@ -91,9 +95,18 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
 		se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
 	}
 	if len(cfg.NodeIPs) > 0 {
-		se.SetNAT1To1IPs(cfg.NodeIPs, webrtc.ICECandidateTypeHost)
+		// 1:1 NAT: advertise the node's public addresses instead of the
+		// interface ones (the old SetNAT1To1IPs with host candidates).
+		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        cfg.NodeIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		})
+		if err != nil {
+			return se, fmt.Errorf("%w: node_ips: %w", ErrInvalidConfig, err)
+		}
 	}
-	return se
+	return se, nil
 }
 
 // newAPI returns the pion API of a role.

@@ -167,8 +167,9 @@ func (r *Receiver) RemoveDownTrack(d *DownTrack) {
 }
 
 // RequestKeyframe sends a PLI for a layer, at most once per PLI throttle.
+// Audio has no keyframes: the call does nothing.
 func (r *Receiver) RequestKeyframe(layer int8) {
-	if layer < 0 || layer >= MaxLayers {
+	if layer < 0 || layer >= MaxLayers || r.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
 	if l := r.layers[layer].Load(); l != nil {
