@@ -28,14 +28,16 @@ type Receiver struct {
 	pool        *sync.Pool
 	onEnd       func()
 
-	layers    [MaxLayers]atomic.Pointer[receiverLayer]
-	layerInfo atomic.Pointer[[]LayerInfo]
-	announced bool // layerInfo came from the publisher and is fixed
-	active    atomic.Uint32
-	// lastStallCheck is when a reader last looked for silent layers.
+	layers     [MaxLayers]atomic.Pointer[receiverLayer]
+	layerInfo  atomic.Pointer[[]LayerInfo]
+	announced  bool // layerInfo came from the publisher and is fixed
+	active     atomic.Uint32
+	downTracks atomic.Pointer[[]*DownTrack]
+	audioLevel atomic.Uint32 // RFC 6464 octet | audioLevelSeen
+
+	// lastStallCheck is when a reader last looked for silent layers
+	// (layerstall.go).
 	lastStallCheck atomic.Int64
-	downTracks     atomic.Pointer[[]*DownTrack]
-	audioLevel     atomic.Uint32 // RFC 6464 octet | audioLevelSeen
 
 	mu      sync.Mutex // down-track list and layer set changes
 	running int        // layers whose reader runs
