@@ -35,6 +35,10 @@ type Receiver struct {
 	downTracks atomic.Pointer[[]*DownTrack]
 	audioLevel atomic.Uint32 // RFC 6464 octet | audioLevelSeen
 
+	// lastStallCheck is when a reader last looked for silent layers
+	// (layerstall.go).
+	lastStallCheck atomic.Int64
+
 	mu      sync.Mutex // down-track list and layer set changes
 	running int        // layers whose reader runs
 	done    chan struct{}
