@@ -116,6 +116,11 @@ proto-check: proto-tools ## Fail when proto/parleypb is stale (regenerates into 
 	fi; \
 	echo "proto-check: $(PROTO_OUT) is up to date"
 
+.PHONY: screenshots
+screenshots: ## Retake the README screenshots (docs/screenshots) from the browser tests
+	mkdir -p docs/screenshots
+	go test -count=1 -run 'TestMeeting|TestPrejoin' ./web -args -screenshots=$(CURDIR)/docs/screenshots
+
 .PHONY: clean
 clean: ## Remove build output and test artefacts
 	rm -rf bin test-artifacts

@@ -41,6 +41,10 @@ type Receiver struct {
 	relay        bool
 	originActive atomic.Uint32
 
+	// lastStallCheck is when a reader last looked for silent layers
+	// (layerstall.go).
+	lastStallCheck atomic.Int64
+
 	mu      sync.Mutex // down-track list and layer set changes
 	running int        // layers whose reader runs
 	done    chan struct{}

@@ -29,7 +29,7 @@ type receiverLayer struct {
 	cache        *packetCache
 	sendPLI      func(ssrc uint32)
 	lastPLI      atomic.Int64 // engine clock, ns; 0 = never
-	seen         bool         // reader-owned: a packet was received
+	lastArrival  atomic.Int64 // engine clock, ns, of the last packet (layerstall.go)
 	stats        layerCounters
 
 	// reader-owned
@@ -87,10 +87,7 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	p.Arrival = arrival
 	l.stats.packets.Add(1)
 	l.stats.bytes.Add(uint64(n))
-	if !l.seen {
-		l.seen = true
-		l.r.layerActive(l.index, true)
-	}
+	l.noteArrival(arrival)
 	if p.Keyframe && l.r.payload != payloadOther {
 		l.stats.keyframes.Add(1)
 	}
