@@ -99,8 +99,8 @@ type trackState struct {
 	Layers uint8 `json:"layers"`
 }
 
-// snapshot is a node's state: the rooms where it has participants, with
-// those participants and their live tracks.
+// snapshot is a node's state: its rooms, with its own participants in
+// them and their live tracks.
 type snapshot struct {
 	Node  string      `json:"node"`
 	Inst  string      `json:"inst"`

@@ -274,7 +274,9 @@ func (n *Node) handleSync(m *nats.Msg) {
 	}
 }
 
-// snapshot describes the rooms where this node has participants.
+// snapshot describes this node's rooms (empty ones too: a room created
+// through the RoomService exists before anyone joins it) with their local
+// participants.
 func (n *Node) snapshot() snapshot {
 	// The number is taken first: everything it counts is in the state
 	// read below, and what follows it is replayed on top (events set
@@ -291,10 +293,8 @@ func (n *Node) snapshot() snapshot {
 			}
 			rs.Participants = append(rs.Participants, *withoutTracks(p))
 		}
-		if len(rs.Participants) > 0 {
-			rs.Info = r.Info()
-			s.Rooms = append(s.Rooms, rs)
-		}
+		rs.Info = r.Info()
+		s.Rooms = append(s.Rooms, rs)
 	}
 	return s
 }

@@ -13,14 +13,16 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/client"
 	"github.com/parley-sfu/parley/internal/testutil"
 )
 
-// BenchmarkRelayHop measures what a relay hop adds: one publisher (Opus
+// BenchmarkRelayHop measures what a relay hop adds: publishers (each Opus
 // and three-layer VP8 simulcast at about 1.7 Mbit/s, 0.5 and 0.15) and
-// subscribers taking its top layer, all on node A ("one-node"), then with
-// the publisher on A and the subscribers on B ("relay"). It reports the
+// subscribers taking every publisher's top layer, all on node A
+// ("one-node"), then with the publishers on A and the subscribers on B
+// ("relay"): one speaker for many, and many relayed streams for few. It reports the
 // one-way latency from the publisher's write to a subscriber's read
 // (percentiles over every packet, one clock), the CPU the whole process
 // used per second of the window (servers and bots: the bots do the same
@@ -29,20 +31,21 @@ import (
 //
 //	go test -run '^$' -bench RelayHop -benchtime 1x ./cascade/
 func BenchmarkRelayHop(b *testing.B) {
-	for _, subs := range []int{10, 25} {
+	for _, sc := range []struct{ publishers, subscribers int }{{1, 25}, {6, 2}} {
 		for _, relay := range []bool{false, true} {
-			name := fmt.Sprintf("subscribers=%d/one-node", subs)
+			where := "one-node"
 			if relay {
-				name = fmt.Sprintf("subscribers=%d/relay", subs)
+				where = "relay"
 			}
-			b.Run(name, func(b *testing.B) {
+			b.Run(fmt.Sprintf("pub=%d/sub=%d/%s", sc.publishers, sc.subscribers, where), func(b *testing.B) {
 				for range b.N {
-					r := runHop(b, subs, relay, 4*time.Second, 10*time.Second)
+					r := runHop(b, sc.publishers, sc.subscribers, relay, 4*time.Second, 15*time.Second)
 					b.ReportMetric(ms(r.percentile(50)), "p50-ms")
 					b.ReportMetric(ms(r.percentile(95)), "p95-ms")
 					b.ReportMetric(ms(r.percentile(99)), "p99-ms")
 					b.ReportMetric(r.cpu.Seconds()/r.window.Seconds(), "cpu-cores")
 					b.ReportMetric(float64(len(r.latencies))/r.window.Seconds(), "pkts/s")
+					b.ReportMetric(float64(r.relayed)/r.window.Seconds(), "relayed-pkts/s")
 				}
 			})
 		}
@@ -56,6 +59,7 @@ type hopResult struct {
 	window    time.Duration
 	cpu       time.Duration
 	latencies []time.Duration
+	relayed   uint64 // packets the relays delivered to node B
 }
 
 func (r hopResult) percentile(p int) time.Duration {
@@ -90,18 +94,21 @@ func (l *latencyLog) record(on bool) []time.Duration {
 }
 
 // runHop runs one scenario: warm up, then measure for window.
-func runHop(b *testing.B, subs int, relay bool, warmup, window time.Duration) hopResult {
+func runHop(b *testing.B, publishers, subs int, relay bool, warmup, window time.Duration) hopResult {
 	_, nodes := testutil.StartCluster(b, []string{"A", "B"})
 	ctx, cancel := context.WithCancel(b.Context())
 	var wg sync.WaitGroup
 	defer func() { cancel(); wg.Wait() }()
 
-	pub, err := client.Connect(ctx, "grpc://"+nodes[0].GRPCAddr(), testutil.Token(b, "bench", "publisher", testutil.AllGrants()))
-	if err != nil {
-		b.Fatal(err)
+	for i := range publishers {
+		id := fmt.Sprintf("pub%d", i)
+		pub, err := client.Connect(ctx, "grpc://"+nodes[0].GRPCAddr(), testutil.Token(b, "bench", id, testutil.AllGrants()), client.WithAutoSubscribe(false))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pub.Close()
+		publishStamped(b, ctx, &wg, pub, id)
 	}
-	defer pub.Close()
-	publishStamped(b, ctx, &wg, pub)
 
 	var log latencyLog
 	subNode := nodes[0]
@@ -119,6 +126,7 @@ func runHop(b *testing.B, subs int, relay bool, warmup, window time.Duration) ho
 	time.Sleep(warmup)
 	var before syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
+	relayedBefore := relayedPackets(nodes[1])
 	start := time.Now()
 	log.record(true)
 	time.Sleep(window)
@@ -126,11 +134,23 @@ func runHop(b *testing.B, subs int, relay bool, warmup, window time.Duration) ho
 	elapsed := time.Since(start)
 	var after syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) * time.Nanosecond
+	relayed := relayedPackets(nodes[1]) - relayedBefore
+	cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
 	if len(lat) == 0 {
 		b.Fatal("no packet received in the window")
 	}
-	return hopResult{window: elapsed, cpu: cpu, latencies: slices.Clone(lat)}
+	return hopResult{window: elapsed, cpu: cpu, latencies: slices.Clone(lat), relayed: relayed}
+}
+
+// relayedPackets counts the packets node n received over relays.
+func relayedPackets(n interface{ Cascade() *cascade.Node }) uint64 {
+	var sum uint64
+	for _, st := range n.Cascade().RelayStats() {
+		if !st.Outbound {
+			sum += st.Packets
+		}
+	}
+	return sum
 }
 
 // stampHeader starts every video payload: a VP8 descriptor and keyframe
@@ -140,8 +160,8 @@ var stampHeader = []byte{0x10, 0x50, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0
 // publishStamped publishes Opus (50 packets/s, 120 bytes) and VP8 in three
 // layers at 30 frames/s of 1, 2 and 6 packets of 1100 bytes, each payload
 // carrying the time it was written.
-func publishStamped(b *testing.B, ctx context.Context, wg *sync.WaitGroup, r *client.Room) {
-	audio, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "publisher")
+func publishStamped(b *testing.B, ctx context.Context, wg *sync.WaitGroup, r *client.Room, id string) {
+	audio, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", id)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -151,7 +171,7 @@ func publishStamped(b *testing.B, ctx context.Context, wg *sync.WaitGroup, r *cl
 	wg.Go(func() { sendStamped(ctx, audio, 20*time.Millisecond, 960, 1, 120, []byte{0x08}) })
 	var layers []*webrtc.TrackLocalStaticRTP
 	for _, rid := range []string{"q", "h", "f"} {
-		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "publisher", webrtc.WithRTPStreamID(rid))
+		tr, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", id, webrtc.WithRTPStreamID(rid))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,8 +2,10 @@ package cascade_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"go.uber.org/goleak"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -14,6 +16,7 @@ import (
 	"github.com/parley-sfu/parley/client"
 	"github.com/parley-sfu/parley/internal/testutil"
 	pb "github.com/parley-sfu/parley/proto/parleypb"
+	"github.com/parley-sfu/parley/room"
 )
 
 // roomService returns an administrator's RoomService client of node n and
@@ -94,5 +97,32 @@ func TestRoomServiceAcrossNodes(t *testing.T) {
 	_, err = rs.RemoveParticipant(ctx, &pb.RemoveParticipantRequest{Room: "board", Identity: "bob"})
 	if status.Code(err) != codes.NotFound {
 		t.Fatalf("removing bob again: %v, want NotFound", err)
+	}
+}
+
+// TestJoinRoomOfAnotherNode: with rooms created only on request, a room
+// created through the RoomService of node A can be joined on node B; a
+// room that exists nowhere cannot.
+func TestJoinRoomOfAnotherNode(t *testing.T) {
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
+	noAutoCreate := testutil.WithRoom(func(c *room.Config) { c.AutoCreate = false })
+	_, servers := testutil.StartCluster(t, []string{"A", "B"}, noAutoCreate)
+	a, b := servers[0], servers[1]
+	rs, ctx := roomService(t, a)
+	if _, err := rs.CreateRoom(ctx, &pb.CreateRoomRequest{Name: "townhall", MaxParticipants: 7, Metadata: "quarterly"}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, settle, func() bool {
+		r, ok := b.Rooms().Room("townhall")
+		return ok && r.Info().Metadata == "quarterly" && r.Info().MaxParticipants == 7
+	}, "B does not know the room A created")
+	join(t, b, "townhall", "alice")
+	agree(t, []node{a, b}, "townhall", []string{"alice@B[]"})
+
+	_, err := client.Connect(t.Context(), "grpc://"+b.GRPCAddr(), testutil.Token(t, "nowhere", "bob", testutil.AllGrants()))
+	var cerr *client.Error
+	if !errors.As(err, &cerr) || cerr.Code != pb.ErrorCode_ERROR_CODE_NOT_FOUND {
+		t.Fatalf("joining a room that exists nowhere: %v, want NOT_FOUND", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/internal/natsembed"
+	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/server"
 )
 
@@ -48,4 +49,9 @@ func StartCluster(t testing.TB, ids []string, mutate ...func(*server.Config)) (*
 		nodes[i] = StartServer(t, append([]func(*server.Config){WithNATS(nats.URL(), id)}, mutate...)...)
 	}
 	return nats, nodes
+}
+
+// WithRoom adjusts the room settings of a node.
+func WithRoom(f func(*room.Config)) func(*server.Config) {
+	return func(c *server.Config) { f(&c.Room) }
 }
