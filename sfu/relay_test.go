@@ -1,10 +1,14 @@
 package sfu
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -112,5 +116,60 @@ func TestRelayReceiver(t *testing.T) {
 	case <-r.Done():
 	default:
 		t.Fatal("Done not closed after End")
+	}
+}
+
+// TestRelayPorts: relay PeerConnections gather on the configured port
+// range, not on the engine's media port; a range must be a range.
+func TestRelayPorts(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.UDPPort, cfg.BindAddress, cfg.IncludeLoopback = 0, "127.0.0.1", true
+	for _, bad := range [][2]uint16{{20100, 20000}, {20000, 0}, {0, 20000}} {
+		c := cfg
+		c.RelayPortMin, c.RelayPortMax = bad[0], bad[1]
+		if e, err := NewEngine(c, nil); !errors.Is(err, ErrInvalidConfig) {
+			if e != nil {
+				_ = e.Close()
+			}
+			t.Fatalf("relay ports %v: %v, want ErrInvalidConfig", bad, err)
+		}
+	}
+	// Below Linux's ephemeral range, so that only the setting puts the
+	// port there.
+	cfg.RelayPortMin, cfg.RelayPortMax = 20000, 20999
+	e, err := NewEngine(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.Close() })
+	ports := make(chan int, 16)
+	sub, err := e.NewSubscriber(SubscriberConfig{
+		ParticipantID: "relay-B",
+		Relay:         true,
+		OnICECandidate: func(c *webrtc.ICECandidateInit) {
+			if c == nil {
+				return
+			}
+			if cand, err := ice.UnmarshalCandidate(strings.TrimPrefix(c.Candidate, "candidate:")); err == nil {
+				ports <- cand.Port()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	src := e.NewRelayReceiver(RelaySpec{ID: "TR_a", StreamID: "PA_a", Kind: webrtc.RTPCodecTypeAudio, Codec: codecOpus, ActiveLayers: 1})
+	defer src.End()
+	if _, err := sub.AddTrack(src, Preferences{}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case port := <-ports:
+		if port < 20000 || port > 20999 || port == e.UDPAddr().Port {
+			t.Fatalf("relay candidate on port %d, want 20000-20999", port)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no relay candidate gathered")
 	}
 }
