@@ -36,6 +36,10 @@ help: ## List the targets with a one-line description
 run: ## Run a dev server (embedded defaults, localhost only) on http://localhost:7880
 	go run ./cmd/parley serve --dev
 
+.PHONY: cluster
+cluster: ## Run a local cluster: in-process NATS and three dev nodes on http://127.0.0.1:7880, :7980, :8080 (Ctrl-C stops all)
+	go run ./cmd/parley cluster
+
 .PHONY: build
 build: ## Build the server binary into bin/parley
 	go build -o bin/parley ./cmd/parley

@@ -29,6 +29,9 @@ type Engine struct {
 	subAPI *webrtc.API
 	wg     sync.WaitGroup // goroutines that outlive a PeerConnection's Close
 
+	// relayPubAPI and relaySubAPI make node-to-node relays (relay.go).
+	relayPubAPI, relaySubAPI *webrtc.API
+
 	mu     sync.Mutex
 	closed bool
 	peers  map[io.Closer]struct{} // open publishers and subscribers
@@ -66,6 +69,10 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 		return nil, err
 	}
 	if e.subAPI, err = newAPI(se, false); err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
+	if err = e.initRelayAPIs(se); err != nil {
 		_ = mux.Close()
 		return nil, err
 	}
@@ -181,11 +188,17 @@ func (e *Engine) untrack(p io.Closer) {
 	delete(e.peers, p)
 }
 
-// newPeerConnection creates a PeerConnection of a role.
-func (e *Engine) newPeerConnection(publisher bool) (*webrtc.PeerConnection, error) {
+// newPeerConnection creates a PeerConnection of a role, for a client or,
+// with relay set, for a node-to-node relay.
+func (e *Engine) newPeerConnection(publisher, relay bool) (*webrtc.PeerConnection, error) {
 	api := e.subAPI
-	if publisher {
+	switch {
+	case publisher && relay:
+		api = e.relayPubAPI
+	case publisher:
 		api = e.pubAPI
+	case relay:
+		api = e.relaySubAPI
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		BundlePolicy:  webrtc.BundlePolicyMaxBundle,

@@ -27,6 +27,7 @@ type receiverLayer struct {
 	ssrc         uint32
 	audioLevelID uint8
 	cache        *packetCache
+	sendPLI      func(ssrc uint32)
 	lastPLI      atomic.Int64 // engine clock, ns; 0 = never
 	lastArrival  atomic.Int64 // engine clock, ns, of the last packet (layerstall.go)
 	stats        layerCounters
@@ -37,9 +38,10 @@ type receiverLayer struct {
 	spare   *cachedPacket
 }
 
-func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLevelID uint8) *receiverLayer {
+func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLevelID uint8, sendPLI func(uint32)) *receiverLayer {
 	l := &receiverLayer{
 		r:            r,
+		sendPLI:      sendPLI,
 		index:        index,
 		rid:          rid,
 		ssrc:         ssrc,
@@ -119,7 +121,7 @@ func (l *receiverLayer) requestKeyframe(now int64) {
 		return // another goroutine is sending one
 	}
 	l.stats.plisSent.Add(1)
-	if l.r.sendPLI != nil {
-		l.r.sendPLI(l.ssrc)
+	if l.sendPLI != nil {
+		l.sendPLI(l.ssrc)
 	}
 }
