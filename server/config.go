@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
 	"github.com/parley-sfu/parley/signaling"
@@ -39,6 +40,8 @@ type Config struct {
 	SFU       sfu.Config       `yaml:"rtc"`
 	Room      room.Config      `yaml:"room"`
 	Signaling signaling.Config `yaml:"signaling"`
+	// Cascade joins a cluster of nodes over NATS when its URL is set.
+	Cascade cascade.Config `yaml:"cascade"`
 }
 
 // DefaultConfig returns production defaults: all interfaces, no keys (they
@@ -51,6 +54,7 @@ func DefaultConfig() Config {
 		SFU:       sfu.DefaultConfig(),
 		Room:      room.DefaultConfig(),
 		Signaling: signaling.DefaultConfig(),
+		Cascade:   cascade.DefaultConfig(),
 	}
 }
 

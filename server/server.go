@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/parley-sfu/parley/auth"
+	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/proto/parleypb"
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
@@ -37,6 +38,8 @@ type Server struct {
 	engine *sfu.Engine
 	rooms  *room.Manager
 	signal *signaling.Service
+	// cluster is set when the node is part of a cluster (cluster.go).
+	cluster *cascade.Node
 
 	httpLn, grpcLn net.Listener
 	httpSrv        *http.Server
@@ -65,6 +68,10 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("media engine: %w", err)
 	}
 	s.rooms = room.NewManager(cfg.Room, s.engine, s.log.With("component", "room"))
+	if err := s.joinCluster(); err != nil {
+		_ = s.engine.Close()
+		return nil, err
+	}
 	s.signal, err = signaling.NewService(cfg.Signaling, signaling.Options{
 		Rooms:       s.rooms,
 		Keys:        auth.KeySet(cfg.Keys),
@@ -74,10 +81,12 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		NodeID:      cfg.NodeID,
 	})
 	if err != nil {
+		s.leaveCluster()
 		_ = s.engine.Close()
 		return nil, err
 	}
 	if err := s.listen(); err != nil {
+		s.leaveCluster()
 		_ = s.engine.Close()
 		return nil, err
 	}
@@ -143,6 +152,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.stopOnce.Do(func() {
 		s.rooms.Close()
+		s.leaveCluster()
 		if werr := s.signal.Wait(ctx); werr != nil {
 			s.log.Warn("sessions still open at shutdown", "err", werr)
 		}

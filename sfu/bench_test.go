@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -42,6 +43,17 @@ func (f *feeder) next() {
 	f.seq++
 }
 
+// measure times f.next, one packet fanned out to n subscribers.
+func (f *feeder) measure(b *testing.B, n int) {
+	b.SetBytes(benchPayload)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		f.next()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/subscriber")
+}
+
 // BenchmarkForward: one packet read by a layer reader, fanned out to N
 // down-tracks and cached. ns/op is per packet; ns/subscriber divides it by
 // N.
@@ -57,13 +69,43 @@ func BenchmarkForward(b *testing.B) {
 			for range 2048 { // fill the cache
 				f.next()
 			}
-			b.SetBytes(benchPayload)
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				f.next()
+			f.measure(b, n)
+		})
+	}
+}
+
+// BenchmarkForwardPion: as BenchmarkForward, but each down-track writes
+// through a real subscriber PeerConnection (pion's interceptors, SRTP and
+// the shared UDP socket) to a pion client on loopback: the whole per-packet
+// cost of the SFU, to hold against BenchmarkFloor.
+func BenchmarkForwardPion(b *testing.B) {
+	for _, n := range []int{1, 10} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			e := newTestEngine(b)
+			defer e.Close()
+			rig := newTestRig(b, webrtc.RTPCodecTypeVideo, codecVP8, nil)
+			f := &feeder{l: rig.layer(0), pkts: benchPackets(b, 1000, 64)}
+			f.next() // the layer is active
+			var subs []*subClient
+			for range n {
+				c := newSubClient(b, e)
+				c.countOnly = true
+				defer c.close()
+				if _, err := c.server.AddTrack(rig.r, Preferences{}); err != nil {
+					b.Fatal(err)
+				}
+				subs = append(subs, c)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/subscriber")
+			eventually(b, 10*time.Second, "subscribers receiving", func() bool {
+				f.next()
+				for _, c := range subs {
+					if rt := c.track(rig.r.ID()); rt == nil || rt.count.Load() == 0 {
+						return false
+					}
+				}
+				return true
+			})
+			f.measure(b, n)
 		})
 	}
 }

@@ -176,6 +176,8 @@ type subClient struct {
 	wg     sync.WaitGroup
 	done   chan struct{}
 	once   sync.Once
+	// countOnly keeps no packets (benchmarks).
+	countOnly bool
 
 	mu        sync.Mutex
 	tracks    map[string]*receivedTrack
@@ -184,8 +186,9 @@ type subClient struct {
 
 // receivedTrack is what a subscriber client got on one track.
 type receivedTrack struct {
+	count   atomic.Int64 // packets received
 	mu      sync.Mutex
-	packets []sentRTP
+	packets []sentRTP // kept unless the client only counts
 	ended   bool
 }
 
@@ -274,6 +277,10 @@ func (c *subClient) read(tr *webrtc.TrackRemote, rt *receivedTrack) {
 			rt.mu.Unlock()
 			return
 		}
+		rt.count.Add(1)
+		if c.countOnly {
+			continue
+		}
 		var p rtp.Packet
 		if err := p.Unmarshal(buf[:n]); err != nil {
 			continue
@@ -311,11 +318,12 @@ func (c *subClient) lastOfferSDP() string {
 	return c.lastOffer
 }
 
-// levelID returns the audio level extension id negotiated for receiving.
-func (c *subClient) levelID() uint8 {
+// extID returns the id of a header extension negotiated for receiving
+// audio.
+func (c *subClient) extID(uri string) uint8 {
 	for _, x := range c.pc.GetTransceivers() {
 		if x.Kind() == webrtc.RTPCodecTypeAudio {
-			return headerExtensionID(x.Receiver().GetParameters().HeaderExtensions, sdp.AudioLevelURI)
+			return headerExtensionID(x.Receiver().GetParameters().HeaderExtensions, uri)
 		}
 	}
 	return 0

@@ -29,6 +29,9 @@ type Engine struct {
 	subAPI *webrtc.API
 	wg     sync.WaitGroup // goroutines that outlive a PeerConnection's Close
 
+	// relayPubAPI and relaySubAPI make node-to-node relays (relay.go).
+	relayPubAPI, relaySubAPI *webrtc.API
+
 	mu     sync.Mutex
 	closed bool
 	peers  map[io.Closer]struct{} // open publishers and subscribers
@@ -56,7 +59,11 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 		addr:   addr,
 		peers:  map[io.Closer]struct{}{},
 	}
-	se := e.settingEngine(lf)
+	se, err := e.settingEngine(lf)
+	if err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
 	if e.pubAPI, err = newAPI(se, true); err != nil {
 		_ = mux.Close()
 		return nil, err
@@ -65,12 +72,16 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 		_ = mux.Close()
 		return nil, err
 	}
+	if err = e.initRelayAPIs(se); err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
 	logger.Info("media engine started", "udp", addr.String())
 	return e, nil
 }
 
 // settingEngine applies the connectivity settings shared by both roles.
-func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
+func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, error) {
 	cfg := e.cfg
 	var se webrtc.SettingEngine
 	se.LoggerFactory = lf
@@ -91,9 +102,18 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
 		se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
 	}
 	if len(cfg.NodeIPs) > 0 {
-		se.SetNAT1To1IPs(cfg.NodeIPs, webrtc.ICECandidateTypeHost)
+		// 1:1 NAT: advertise the node's public addresses instead of the
+		// interface ones (the old SetNAT1To1IPs with host candidates).
+		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        cfg.NodeIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		})
+		if err != nil {
+			return se, fmt.Errorf("%w: node_ips: %w", ErrInvalidConfig, err)
+		}
 	}
-	return se
+	return se, nil
 }
 
 // newAPI returns the pion API of a role.
@@ -168,11 +188,17 @@ func (e *Engine) untrack(p io.Closer) {
 	delete(e.peers, p)
 }
 
-// newPeerConnection creates a PeerConnection of a role.
-func (e *Engine) newPeerConnection(publisher bool) (*webrtc.PeerConnection, error) {
+// newPeerConnection creates a PeerConnection of a role, for a client or,
+// with relay set, for a node-to-node relay.
+func (e *Engine) newPeerConnection(publisher, relay bool) (*webrtc.PeerConnection, error) {
 	api := e.subAPI
-	if publisher {
+	switch {
+	case publisher && relay:
+		api = e.relayPubAPI
+	case publisher:
 		api = e.pubAPI
+	case relay:
+		api = e.relaySubAPI
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		BundlePolicy:  webrtc.BundlePolicyMaxBundle,

@@ -159,10 +159,19 @@ func TestIntegrationForwarding(t *testing.T) {
 	// Both tracks flow, bodies intact, numbering gapless.
 	micPkts := sub.waitPackets("TR_mic", 25)
 	checkStream(t, "mic", micPkts, 0)
+	levelID, twccID := sub.extID(sdp.AudioLevelURI), sub.extID(sdp.TransportCCURI)
+	prevTWCC := -1
 	for _, p := range micPkts {
-		if lvl := p.Header.GetExtension(sub.levelID()); len(lvl) != 1 || lvl[0] != 0x80|25 {
-			t.Fatalf("audio level not carried: % x (subscriber id %d)", lvl, sub.levelID())
+		if lvl := p.Header.GetExtension(levelID); len(lvl) != 1 || lvl[0] != 0x80|25 {
+			t.Fatalf("audio level not carried: % x (subscriber id %d)", lvl, levelID)
 		}
+		// Transport-wide numbers are shared with the other tracks: they
+		// grow, with gaps.
+		tw := p.Header.GetExtension(twccID)
+		if len(tw) != 2 || int(tw[0])<<8|int(tw[1]) <= prevTWCC {
+			t.Fatalf("transport-wide sequence number % x after %d (id %d)", tw, prevTWCC, twccID)
+		}
+		prevTWCC = int(tw[0])<<8 | int(tw[1])
 	}
 	checkStream(t, "cam", sub.waitPackets("TR_cam", 15), vp8BodyOffset)
 	checkStream(t, "cam264", sub.waitPackets("TR_cam264", 15), 1)
@@ -388,27 +397,50 @@ func TestEngineOnAllLoopbackInterfaces(t *testing.T) {
 	cfg.UDPPort = 0
 	cfg.IncludeLoopback = true
 	cfg.Interfaces = []string{loopbackName(t)}
+	cands, addr := serverCandidates(t, cfg)
+	if addr.Port == 0 || !addr.IP.IsLoopback() {
+		t.Fatalf("bound %v", addr)
+	}
+	for _, c := range cands {
+		fields := strings.Fields(c)
+		if len(fields) < 6 || !net.ParseIP(fields[4]).IsLoopback() || fields[5] != portString(addr.Port) {
+			t.Fatalf("candidate %q is not on the loopback media port %d", c, addr.Port)
+		}
+	}
+}
+
+// TestEngineNodeIPs: with node IPs (1:1 NAT) the host candidates carry them
+// instead of the bound address. 127.0.0.2 keeps the test on loopback.
+func TestEngineNodeIPs(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cfg := DefaultConfig()
+	cfg.UDPPort = 0
+	cfg.BindAddress = "127.0.0.1"
+	cfg.IncludeLoopback = true
+	cfg.NodeIPs = []string{"127.0.0.2"}
+	cands, addr := serverCandidates(t, cfg)
+	for _, c := range cands {
+		if !strings.Contains(c, " 127.0.0.2 "+portString(addr.Port)+" ") {
+			t.Fatalf("candidate %q does not advertise the node IP", c)
+		}
+	}
+}
+
+// serverCandidates starts an engine with cfg, negotiates a publisher and
+// returns the candidates the server advertised and the port it bound.
+func serverCandidates(t *testing.T, cfg Config) ([]string, *net.UDPAddr) {
+	t.Helper()
 	e, err := NewEngine(cfg, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if a := e.UDPAddr(); a.Port == 0 || !a.IP.IsLoopback() {
-		t.Fatalf("bound %v", a)
-	}
 	pub := newPubClient(t, e, PublisherConfig{})
 	defer pub.close()
-	_, x := addSendTrack(t, pub.pc, opusCap, "mic")
-	_ = x
+	addSendTrack(t, pub.pc, opusCap, "mic")
 	pub.negotiate()
 	eventually(t, 5*time.Second, "a server candidate", func() bool { return len(pub.cands.all()) > 0 })
-	for _, c := range pub.cands.all() {
-		fields := strings.Fields(c)
-		if len(fields) < 6 || !net.ParseIP(fields[4]).IsLoopback() || fields[5] != portString(e.UDPAddr().Port) {
-			t.Fatalf("candidate %q is not on the loopback media port %d", c, e.UDPAddr().Port)
-		}
-	}
-	pub.close()
+	return pub.cands.all(), e.UDPAddr()
 }
 
 func loopbackName(t *testing.T) string {

@@ -20,6 +20,8 @@ type SubscriberConfig struct {
 	// complete.
 	OnICECandidate          func(c *webrtc.ICECandidateInit)
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
+	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
+	Relay bool
 }
 
 // Subscriber is a participant's subscriber PeerConnection: the SFU offers,
@@ -33,13 +35,17 @@ type Subscriber struct {
 	neg       *negotiator
 	connected atomic.Bool
 	wg        sync.WaitGroup // down-track RTCP readers
+	// transportSeq numbers every RTP packet of the PeerConnection for
+	// transport-wide congestion control feedback.
+	transportSeq atomic.Uint32
 
 	mu     sync.Mutex
 	closed bool
 	// offerMu serializes making an offer with closing: pion creates the ICE
 	// agent lazily in CreateOffer, and one created after Close would leak.
-	offerMu sync.Mutex
-	tracks  map[string]subscribedTrack
+	offerMu    sync.Mutex
+	offersDone bool // guarded by offerMu: Close began, make no more offers
+	tracks     map[string]subscribedTrack
 }
 
 type subscribedTrack struct {
@@ -50,7 +56,7 @@ type subscribedTrack struct {
 // NewSubscriber creates a subscriber PeerConnection. Nothing is offered
 // until the first track is added.
 func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
-	pc, err := e.newPeerConnection(false)
+	pc, err := e.newPeerConnection(false, cfg.Relay)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +116,11 @@ func (s *Subscriber) AddTrack(src TrackSource, prefs Preferences) (*DownTrack, e
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrAlreadySubscribed, src.ID())
 	}
-	dt := newDownTrack(src, prefs, s.e.cacheSize(src.Kind()), &s.wg)
+	dt := newDownTrack(src, prefs, downTrackParams{
+		seqMapSize:   s.e.cacheSize(src.Kind()),
+		wg:           &s.wg,
+		transportSeq: &s.transportSeq,
+	})
 	tr, err := s.pc.AddTransceiverFromTrack(dt, webrtc.RTPTransceiverInit{
 		Direction: webrtc.RTPTransceiverDirectionSendonly,
 	})
@@ -211,9 +221,10 @@ func (s *Subscriber) Close() error {
 	s.mu.Unlock()
 
 	s.neg.close()
-	// Wait for an offer being made right now; later ones see closed.
+	// Wait for an offer being made right now; later ones see offersDone.
 	s.offerMu.Lock()
-	s.offerMu.Unlock() //nolint:staticcheck // empty critical section: a barrier
+	s.offersDone = true
+	s.offerMu.Unlock()
 	for _, t := range tracks {
 		t.dt.close()
 		t.dt.src.RemoveDownTrack(t.dt)
@@ -229,10 +240,7 @@ func (s *Subscriber) Close() error {
 func (s *Subscriber) makeOffer() (webrtc.SessionDescription, error) {
 	s.offerMu.Lock()
 	defer s.offerMu.Unlock()
-	s.mu.Lock()
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
+	if s.offersDone {
 		return webrtc.SessionDescription{}, ErrClosed
 	}
 	offer, err := s.pc.CreateOffer(nil)
