@@ -31,6 +31,11 @@ type BenchConfig struct {
 	// OutDir receives each scenario's JSON report and the server's CPU
 	// profile of the profiled scenario; empty writes nothing.
 	OutDir string
+	// RTX lets the bots negotiate RTX as browsers do. Off by default: the
+	// sfu does not restore RTX retransmissions yet, so a single lost
+	// upstream packet turns into a NACK/RTX storm that says nothing about
+	// forwarding cost.
+	RTX bool
 	// Progress receives a line per scenario; nil for none.
 	Progress io.Writer
 	Logger   *slog.Logger
@@ -84,6 +89,7 @@ type BenchSummary struct {
 	// around the run: other work on the machine skews every figure.
 	LoadBefore float64       `json:"load_before"`
 	LoadAfter  float64       `json:"load_after"`
+	RTX        bool          `json:"rtx"`
 	Micro      []MicroBench  `json:"micro"`
 	Results    []BenchResult `json:"results"`
 }
@@ -97,7 +103,7 @@ func RunBench(ctx context.Context, cfg BenchConfig, scenarios []BenchScenario) (
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	sum := &BenchSummary{Date: time.Now(), Machine: machine(), LoadBefore: loadAverage()}
+	sum := &BenchSummary{Date: time.Now(), Machine: machine(), LoadBefore: loadAverage(), RTX: cfg.RTX}
 	defer func() { sum.LoadAfter = loadAverage() }()
 	if cfg.SFUBench != "" {
 		f, err := os.Open(cfg.SFUBench)
@@ -156,6 +162,7 @@ func runScenario(ctx context.Context, cfg *BenchConfig, sc BenchScenario, index 
 	lc.Rooms, lc.VideoPublishers, lc.AudioPublishers, lc.Subscribers = sc.Rooms, sc.VideoPublishers, sc.AudioPublishers, sc.Subscribers
 	lc.Layout = sc.Layout
 	lc.Duration, lc.Ramp = cfg.Duration, cfg.Ramp
+	lc.NoRTX = !cfg.RTX
 	lc.Logger = cfg.Logger
 	if sc.Profile && cfg.OutDir != "" {
 		res.Profile = filepath.Join(cfg.OutDir, "server-cpu.pprof")

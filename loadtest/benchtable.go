@@ -45,7 +45,11 @@ func (s *BenchSummary) WriteTable(w io.Writer) error {
 		ew.printf("\n")
 	}
 
-	ew.printf("LOAD SCENARIOS (child server on loopback; bots in this process, on the same cores)\n")
+	rtx := "without RTX"
+	if s.RTX {
+		rtx = "with RTX"
+	}
+	ew.printf("LOAD SCENARIOS (child server on loopback; bots %s, in this process, on the same cores)\n", rtx)
 	tw := tabwriter.NewWriter(ew, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "SCENARIO\tBOTS\tTRACKS\tSUB MBIT/S\tSRV CPU %\tµS/PKT OUT\tPKTS/CPU-S\tCPU-S/SUB-MBIT\tLOSS %\tLAT P50 MS\tP99 MS\tRSS MB\tRSS/SUB MB\tBOTS CPU %\tUDP DROPS SRV/BOTS\t")
 	for _, r := range s.Results {

@@ -111,14 +111,15 @@ func (b *bot) join(ctx context.Context) error {
 	return nil
 }
 
-// mediaEngine is the bots' pion setup: the default codecs, and of the
-// default interceptors only those a browser's behaviour needs (NACK both
-// ways, RTCP reports, simulcast header extensions, transport-wide
-// congestion control feedback for the server's estimator); not the stats
-// interceptor, which costs per packet. The feedback counter comes first
-// so that it sees the NACKs the generator sends.
+// mediaEngine is the bots' pion setup: the codecs they send (with RTX
+// unless Config.NoRTX), and of the default interceptors only those a
+// browser's behaviour needs (NACK both ways, at most 10 NACKs per lost
+// packet like libwebrtc, RTCP reports, simulcast header extensions,
+// transport-wide congestion control feedback for the server's estimator);
+// not the stats interceptor, which costs per packet. The feedback counter
+// comes first so that it sees the NACKs the generator sends.
 func (b *bot) mediaEngine(m *webrtc.MediaEngine, ir *interceptor.Registry) error {
-	if err := m.RegisterDefaultCodecs(); err != nil {
+	if err := registerCodecs(m, !b.env.cfg.NoRTX); err != nil {
 		return err
 	}
 	ir.Add(b.rtcp)
@@ -126,7 +127,7 @@ func (b *bot) mediaEngine(m *webrtc.MediaEngine, ir *interceptor.Registry) error
 	// to say (writes after close at teardown) is not news in a load test.
 	quiet := &logging.DefaultLoggerFactory{Writer: io.Discard}
 	if err := webrtc.ConfigureNackWithOptions(m, ir,
-		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(quiet)},
+		[]nack.GeneratorOption{nack.WithGeneratorLoggerFactory(quiet), nack.GeneratorMaxNacksPerPacket(maxNACKsPerPacket)},
 		nack.WithResponderLoggerFactory(quiet)); err != nil {
 		return err
 	}

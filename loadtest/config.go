@@ -54,6 +54,9 @@ type Config struct {
 	// Layout decides how many video tracks each participant watches and at
 	// which size it asks for them.
 	Layout Layout
+	// NoRTX makes the bots negotiate no RTX: retransmissions then go out
+	// on the media SSRC (browsers use RTX).
+	NoRTX bool
 
 	// ServerPID, when the server runs on this machine, is read for its CPU
 	// time and resident memory (/proc/PID/stat and status).

@@ -36,6 +36,7 @@ type ReportConfig struct {
 	DurationSeconds float64 `json:"duration_seconds"`
 	Ramp            float64 `json:"ramp_per_second"`
 	Simulcast       bool    `json:"simulcast"`
+	RTX             bool    `json:"rtx"`
 	Codec           string  `json:"codec"`
 	Layout          string  `json:"layout"`
 }

@@ -253,7 +253,7 @@ func (r *runner) reportConfig() ReportConfig {
 	return ReportConfig{
 		URL: c.URL, Rooms: c.Rooms, VideoPublishers: c.VideoPublishers, AudioPublishers: c.AudioPublishers,
 		Subscribers: c.Subscribers, DurationSeconds: c.Duration.Seconds(), Ramp: c.Ramp,
-		Simulcast: c.Simulcast, Codec: string(c.Codec), Layout: string(c.Layout),
+		Simulcast: c.Simulcast, RTX: !c.NoRTX, Codec: string(c.Codec), Layout: string(c.Layout),
 	}
 }
 

@@ -15,6 +15,9 @@ func (r *Report) WriteTables(w io.Writer) error {
 	if c.Simulcast {
 		simulcast = "simulcast"
 	}
+	if !c.RTX {
+		simulcast += " without RTX"
+	}
 	ew.printf("Parley load test of %s: %d room(s) × (%d video + %d audio publishers, %d subscribers), %s %s, %s layout\n",
 		c.URL, c.Rooms, c.VideoPublishers, c.AudioPublishers, c.Subscribers, c.Codec, simulcast, c.Layout)
 	ew.printf("Window: %.1f s", r.Window.Seconds)
