@@ -29,6 +29,8 @@ type Config struct {
 	// transport is noticed.
 	ICEDisconnectedTimeout time.Duration `yaml:"ice_disconnected_timeout"`
 	ICEFailedTimeout       time.Duration `yaml:"ice_failed_timeout"`
+	// ICEConfig: ICE-TCP and the interface and IP filters.
+	ICEConfig `yaml:",inline"`
 }
 
 // DefaultConfig returns the production defaults.
@@ -39,6 +41,7 @@ func DefaultConfig() Config {
 		PLIThrottle:            500 * time.Millisecond,
 		ICEDisconnectedTimeout: 5 * time.Second,
 		ICEFailedTimeout:       10 * time.Second,
+		ICEConfig:              defaultICEConfig(),
 	}
 }
 
@@ -54,5 +57,5 @@ func (c Config) validate() error {
 	if c.PLIThrottle < 0 || c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 {
 		return fmt.Errorf("%w: negative PLI throttle or non-positive ICE timeouts", ErrInvalidConfig)
 	}
-	return nil
+	return c.ICEConfig.validate()
 }

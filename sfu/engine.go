@@ -25,6 +25,8 @@ type Engine struct {
 	pool   *sync.Pool
 	mux    ice.UDPMux
 	addr   *net.UDPAddr
+	tcpMux ice.TCPMux // nil without ICE-TCP
+	tcp    *net.TCPAddr
 	pubAPI *webrtc.API
 	subAPI *webrtc.API
 	wg     sync.WaitGroup // goroutines that outlive a PeerConnection's Close
@@ -56,17 +58,27 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 		addr:   addr,
 		peers:  map[io.Closer]struct{}{},
 	}
+	if e.tcpMux, e.tcp, err = listenTCPMux(cfg, lf); err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
 	se := e.settingEngine(lf)
-	if e.pubAPI, err = newAPI(se, true); err != nil {
-		_ = mux.Close()
+	if e.pubAPI, err = newAPI(se, true); err == nil {
+		e.subAPI, err = newAPI(se, false)
+	}
+	if err != nil {
+		e.closeMuxes()
 		return nil, err
 	}
-	if e.subAPI, err = newAPI(se, false); err != nil {
-		_ = mux.Close()
-		return nil, err
-	}
-	logger.Info("media engine started", "udp", addr.String())
+	logger.Info("media engine started", "udp", addr.String(), "ice_tcp", e.TCPAddr())
 	return e, nil
+}
+
+func (e *Engine) closeMuxes() error {
+	if e.tcpMux != nil {
+		_ = e.tcpMux.Close()
+	}
+	return e.mux.Close()
 }
 
 // settingEngine applies the connectivity settings shared by both roles.
@@ -77,7 +89,12 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
 	se.SetICEUDPMux(e.mux)
 	// mDNS would send multicast off the box; candidates are plain IPs.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
+	if e.tcpMux != nil {
+		se.SetICETCPMux(e.tcpMux)
+		types = append(types, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
+	}
+	se.SetNetworkTypes(types)
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
@@ -87,8 +104,13 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
 		// Dev mode and tests: advertise and use loopback only.
 		se.SetInterfaceFilter(isLoopbackInterface)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	case len(cfg.Interfaces) > 0:
-		se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
+	default:
+		if len(cfg.Interfaces) > 0 || len(cfg.ExcludeInterfaces) > 0 {
+			se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
+		}
+		if f := cfg.ipFilter(); !f.empty() {
+			se.SetIPFilter(f.keep)
+		}
 	}
 	if len(cfg.NodeIPs) > 0 {
 		se.SetNAT1To1IPs(cfg.NodeIPs, webrtc.ICECandidateTypeHost)
@@ -123,6 +145,28 @@ func (e *Engine) UDPAddr() *net.UDPAddr {
 	return &a
 }
 
+// UDPAddrs returns every address the media port is bound on (one per
+// interface address when no BindAddress is set).
+func (e *Engine) UDPAddrs() []*net.UDPAddr {
+	var out []*net.UDPAddr
+	for _, a := range e.mux.GetListenAddresses() {
+		if u, ok := a.(*net.UDPAddr); ok {
+			c := *u
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+// TCPAddr returns the ICE-TCP port actually bound, nil without ICE-TCP.
+func (e *Engine) TCPAddr() *net.TCPAddr {
+	if e.tcp == nil {
+		return nil
+	}
+	a := *e.tcp
+	return &a
+}
+
 // Close closes every open publisher and subscriber, then the media port.
 func (e *Engine) Close() error {
 	e.mu.Lock()
@@ -140,7 +184,7 @@ func (e *Engine) Close() error {
 		_ = p.Close()
 	}
 	e.wg.Wait()
-	return e.mux.Close()
+	return e.closeMuxes()
 }
 
 // track registers an open peer; false if the engine is closed.
