@@ -72,7 +72,8 @@ func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 	return s, nil
 }
 
-func (s *Subscriber) onConnectionState(state webrtc.PeerConnectionState) {
+func (s *Subscriber) onConnectionState(webrtc.PeerConnectionState) {
+	state := currentState(s.pc)
 	if state == webrtc.PeerConnectionStateConnected && s.connected.CompareAndSwap(false, true) {
 		s.mu.Lock()
 		dts := make([]*DownTrack, 0, len(s.tracks))
