@@ -8,6 +8,7 @@ import (
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
 	"github.com/parley-sfu/parley/signaling"
+	"github.com/parley-sfu/parley/turn"
 )
 
 // Dev-mode credentials, fixed so scripts can use them.
@@ -36,6 +37,9 @@ type Config struct {
 	SFU       sfu.Config       `yaml:"rtc"`
 	Room      room.Config      `yaml:"room"`
 	Signaling signaling.Config `yaml:"signaling"`
+	// TURN is the embedded TURN server (off by default) and the external
+	// TURN servers that share its secret; see turnconfig.go.
+	TURN turn.Config `yaml:"turn"`
 }
 
 // DefaultConfig returns production defaults: all interfaces, no keys (they
@@ -48,6 +52,7 @@ func DefaultConfig() Config {
 		SFU:       sfu.DefaultConfig(),
 		Room:      room.DefaultConfig(),
 		Signaling: signaling.DefaultConfig(),
+		TURN:      turn.DefaultConfig(),
 	}
 }
 
@@ -73,6 +78,7 @@ func (c *Config) ApplyDev() {
 	}
 	c.SFU.IncludeLoopback = true
 	c.Signaling.GuestTokens = true
+	c.applyDevTURN()
 }
 
 // Validate reports settings that cannot work.
@@ -86,7 +92,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.Dev && !c.AllowRemote {
-		for _, addr := range []string{c.BindAddress, c.SFU.BindAddress} {
+		for _, addr := range c.devAddresses() {
 			if !isLoopback(addr) {
 				return fmt.Errorf("dev mode binds to localhost only; %q is not (pass --allow-remote to bind beyond it)", addr)
 			}
