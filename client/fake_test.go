@@ -227,22 +227,6 @@ func (f *fakeSession) expect(t *testing.T, what string, match func(*parleypb.Sig
 	}
 }
 
-// ended waits for the client's side of the stream to end.
-func (f *fakeSession) ended(t *testing.T) {
-	t.Helper()
-	timeout := time.After(wait)
-	for {
-		select {
-		case _, ok := <-f.reqs:
-			if !ok {
-				return
-			}
-		case <-timeout:
-			t.Fatal("client stream did not end")
-		}
-	}
-}
-
 // join answers the JoinRequest with resp and returns the request.
 func (f *fakeSession) join(t *testing.T, resp *parleypb.JoinResponse) *parleypb.JoinRequest {
 	t.Helper()

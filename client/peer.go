@@ -96,8 +96,10 @@ func (p *peer) setRemote(sd webrtc.SessionDescription) error {
 	return firstErr
 }
 
+// close ends the PeerConnection and waits for pion's goroutines, so that
+// none outlives the Room. Room.finish never runs inside a pion callback.
 func (p *peer) close() error {
-	return p.pc.Close()
+	return p.pc.GracefulClose()
 }
 
 func targetName(t parleypb.SignalTarget) string {

@@ -153,6 +153,10 @@ func (r *Room) finish() {
 		r.cancel()
 		if l := r.currentLink(); l != nil {
 			l.close()
+			// The reader may be applying an offer right now; pion creates
+			// ICE agents lazily there, and one made after the close would
+			// leak. Closing the transport ends the reader at its next Recv.
+			l.wg.Wait()
 		}
 		if err := r.pub.close(); err != nil {
 			r.log.Debug("close publisher", "err", err)

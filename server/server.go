@@ -198,6 +198,9 @@ func (s *Server) HTTPAddr() string { return s.httpLn.Addr().String() }
 // GRPCAddr is the address the gRPC server listens on.
 func (s *Server) GRPCAddr() string { return s.grpcLn.Addr().String() }
 
+// PeerConnections returns how many PeerConnections the node has open.
+func (s *Server) PeerConnections() int { return s.engine.PeerConnections() }
+
 // MediaAddr is the media UDP port.
 func (s *Server) MediaAddr() *net.UDPAddr { return s.engine.UDPAddr() }
 

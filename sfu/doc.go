@@ -5,6 +5,15 @@
 // It knows nothing of rooms, tokens or signaling and imports only pion and
 // the standard library.
 //
+// # Connections
+//
+// An [Engine] owns what a node shares: one UDP port for every
+// PeerConnection (ICE UDP mux), and two pion APIs, because the roles need
+// different interceptors. A participant has a [Publisher] (the client
+// offers, the SFU answers; NACKs, receiver reports and transport-wide
+// feedback go to the client) and a [Subscriber] (the SFU offers and
+// renegotiates as tracks come and go; the client answers).
+//
 // # Forwarding model
 //
 // A published track is a [TrackSource]. A local one is a [Receiver]: one
@@ -17,7 +26,13 @@
 //
 // A [DownTrack] is one subscriber's copy of a source. Its munging state
 // (sequence number and timestamp offsets, VP8 picture id) is written only
-// by the reader goroutine of the layer it currently forwards; a layer switch
-// hands that ownership to the new layer's reader at a keyframe. Control
-// changes (target layer, pause, mute) arrive as atomics.
+// by the reader goroutine of the layer it currently forwards. One atomic
+// word holds that owner layer and a busy bit: the owner marks itself busy
+// for each write, and the reader of the target layer takes the track over
+// at a keyframe once the owner is not busy, so the owner never waits and a
+// taker waits for at most one write. Preferences and the target layer
+// arrive as atomics. Each down-track has an RTCP goroutine that answers
+// NACKs from the source's cache, through a ring of atomic words recording
+// how every sent packet was numbered, and forwards keyframe requests
+// upstream, throttled per layer.
 package sfu

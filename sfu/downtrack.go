@@ -23,6 +23,9 @@ type DownTrack struct {
 	codec   webrtc.RTPCodecParameters
 	payload payloadKind
 	wg      *sync.WaitGroup
+	// transportSeq is the subscriber PeerConnection's transport-wide
+	// sequence counter (shared by its down-tracks).
+	transportSeq *atomic.Uint32
 
 	own    ownership
 	target atomic.Int32 // int8 layer, LayerNone when paused or nothing fits
@@ -42,18 +45,30 @@ type DownTrack struct {
 	stats downTrackCounters
 }
 
-// newDownTrack returns a down-track for src; goroutines it starts join wg.
-func newDownTrack(src TrackSource, prefs Preferences, seqMapSize int, wg *sync.WaitGroup) *DownTrack {
+// downTrackParams are what a down-track gets from its subscriber.
+type downTrackParams struct {
+	// seqMapSize is the number of sent packets remembered for NACKs.
+	seqMapSize int
+	// wg tracks the goroutines the down-track starts.
+	wg *sync.WaitGroup
+	// transportSeq numbers the packets of the whole PeerConnection for
+	// transport-wide congestion control.
+	transportSeq *atomic.Uint32
+}
+
+// newDownTrack returns a down-track for src.
+func newDownTrack(src TrackSource, prefs Preferences, p downTrackParams) *DownTrack {
 	codec := src.Codec()
-	seqs := newSeqMap(seqMapSize)
+	seqs := newSeqMap(p.seqMapSize)
 	d := &DownTrack{
-		src:     src,
-		codec:   codec,
-		payload: payloadKindOf(codec.MimeType),
-		wg:      wg,
-		m:       newMunger(seqs, codec.ClockRate),
-		seqs:    seqs,
-		prefs:   prefs,
+		src:          src,
+		codec:        codec,
+		payload:      payloadKindOf(codec.MimeType),
+		wg:           p.wg,
+		transportSeq: p.transportSeq,
+		m:            newMunger(seqs, codec.ClockRate),
+		seqs:         seqs,
+		prefs:        prefs,
 	}
 	d.own.w.Store(ownWord(LayerNone))
 	d.target.Store(int32(d.sel.selectLayer(prefs, src.Layers(), activeLayers(src, len(src.Layers())))))
@@ -92,14 +107,21 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: %s not negotiated", ErrUnsupportedCodec, d.codec.MimeType)
 	}
 	b := &binding{
-		writer: ctx.WriteStream(),
-		ssrc:   uint32(ctx.SSRC()),
-		pt:     uint8(codec.PayloadType),
+		writer:       ctx.WriteStream(),
+		ssrc:         uint32(ctx.SSRC()),
+		pt:           uint8(codec.PayloadType),
+		transportSeq: d.transportSeq,
+	}
+	if d.transportSeq != nil {
+		b.transportCCID = headerExtensionID(ctx.HeaderExtensions(), sdp.TransportCCURI)
 	}
 	if d.Kind() == webrtc.RTPCodecTypeAudio {
 		b.audioLevelID = headerExtensionID(ctx.HeaderExtensions(), sdp.AudioLevelURI)
 	}
 	d.bind.Store(b)
+	if d.closed.Load() {
+		return codec, nil // being removed: start nothing
+	}
 	d.rtcpOnce.Do(func() {
 		reader := ctx.RTCPReader()
 		d.wg.Go(func() { newFeedbackReader(d, reader).run() })

@@ -62,12 +62,15 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 		_ = mux.Close()
 		return nil, err
 	}
-	se := e.settingEngine(lf)
-	if e.pubAPI, err = newAPI(se, true); err == nil {
+	se, err := e.settingEngine(lf)
+	if err == nil {
+		e.pubAPI, err = newAPI(se, true)
+	}
+	if err == nil {
 		e.subAPI, err = newAPI(se, false)
 	}
 	if err != nil {
-		e.closeMuxes()
+		_ = e.closeMuxes()
 		return nil, err
 	}
 	logger.Info("media engine started", "udp", addr.String(), "ice_tcp", e.TCPAddr())
@@ -82,7 +85,7 @@ func (e *Engine) closeMuxes() error {
 }
 
 // settingEngine applies the connectivity settings shared by both roles.
-func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
+func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, error) {
 	cfg := e.cfg
 	var se webrtc.SettingEngine
 	se.LoggerFactory = lf
@@ -113,9 +116,18 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) webrtc.SettingEngine {
 		}
 	}
 	if len(cfg.NodeIPs) > 0 {
-		se.SetNAT1To1IPs(cfg.NodeIPs, webrtc.ICECandidateTypeHost)
+		// 1:1 NAT: advertise the node's public addresses instead of the
+		// interface ones (the old SetNAT1To1IPs with host candidates).
+		err := se.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        cfg.NodeIPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		})
+		if err != nil {
+			return se, fmt.Errorf("%w: node_ips: %w", ErrInvalidConfig, err)
+		}
 	}
-	return se
+	return se, nil
 }
 
 // newAPI returns the pion API of a role.
@@ -196,6 +208,14 @@ func (e *Engine) track(p io.Closer) bool {
 	}
 	e.peers[p] = struct{}{}
 	return true
+}
+
+// PeerConnections returns how many publisher and subscriber connections are
+// open.
+func (e *Engine) PeerConnections() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.peers)
 }
 
 func (e *Engine) untrack(p io.Closer) {

@@ -127,18 +127,20 @@ func (c *fakeContext) RTCPReader() interceptor.RTCPReader      { return c.rtcp }
 // subscriberPT and subscriberLevelID are what the fake subscriber
 // negotiated: different from the publisher's, so tests see the rewrite.
 const (
-	subscriberPT      = 100
-	subscriberLevelID = 9
-	publisherLevelID  = 1
+	subscriberPT            = 100
+	subscriberLevelID       = 9
+	subscriberTransportCCID = 5
+	publisherLevelID        = 1
 )
 
 // testRig is a Receiver without a PeerConnection, with bound down-tracks.
 type testRig struct {
-	t    testing.TB
-	r    *Receiver
-	wg   sync.WaitGroup
-	plis atomic.Int64
-	rtcp []*fakeRTCP
+	t            testing.TB
+	r            *Receiver
+	wg           sync.WaitGroup
+	transportSeq atomic.Uint32
+	plis         atomic.Int64
+	rtcp         []*fakeRTCP
 }
 
 func newTestRig(t testing.TB, kind webrtc.RTPCodecType, codec webrtc.RTPCodecParameters, layers []LayerInfo) *testRig {
@@ -174,14 +176,16 @@ func (rig *testRig) layer(i int8) *receiverLayer {
 
 // downTrack adds a bound, connected down-track writing to w.
 func (rig *testRig) downTrack(prefs Preferences, w webrtc.TrackLocalWriter) *DownTrack {
-	d := newDownTrack(rig.r, prefs, 1024, &rig.wg)
+	d := newDownTrack(rig.r, prefs, downTrackParams{seqMapSize: 1024, wg: &rig.wg, transportSeq: &rig.transportSeq})
 	codec := rig.r.codec
 	codec.PayloadType = subscriberPT
 	rtcp := newFakeRTCP()
 	rig.rtcp = append(rig.rtcp, rtcp)
 	_, err := d.Bind(&fakeContext{
 		codecs: []webrtc.RTPCodecParameters{codec},
-		exts:   []webrtc.RTPHeaderExtensionParameter{{URI: sdp.AudioLevelURI, ID: subscriberLevelID}},
+		exts: []webrtc.RTPHeaderExtensionParameter{
+			{URI: sdp.AudioLevelURI, ID: subscriberLevelID}, {URI: sdp.TransportCCURI, ID: subscriberTransportCCID},
+		},
 		ssrc:   webrtc.SSRC(0xabcd0000 + len(rig.rtcp)),
 		writer: w,
 		rtcp:   rtcp,

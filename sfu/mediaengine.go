@@ -138,20 +138,16 @@ func publisherInterceptors() (*interceptor.Registry, error) {
 	return reg, nil
 }
 
-// subscriberInterceptors: sender reports and transport-wide sequence
-// numbers (for the send-side estimator). No NACK responder: NACKs are
-// answered from the receivers' packet caches by the down-tracks.
+// subscriberInterceptors: sender reports. The down-tracks write the
+// transport-wide sequence numbers themselves (without an allocation per
+// packet, and where the send-side estimator will see them), and answer NACKs
+// from the receivers' packet caches: no NACK responder.
 func subscriberInterceptors() (*interceptor.Registry, error) {
 	sr, err := report.NewSenderInterceptor()
 	if err != nil {
 		return nil, err
 	}
-	ext, err := twcc.NewHeaderExtensionInterceptor()
-	if err != nil {
-		return nil, err
-	}
 	reg := &interceptor.Registry{}
 	reg.Add(sr)
-	reg.Add(ext)
 	return reg, nil
 }

@@ -101,7 +101,7 @@ func (m *munger) munge(p *packet) mungeResult {
 		m.lastOutTS = r.TS
 		m.lastArrival = p.Arrival
 		if p.IsVP8 {
-			m.vp8Last = r.VP8
+			m.noteVP8(&p.VP8, r.VP8)
 		}
 		return r
 	case d == 0:
@@ -121,6 +121,19 @@ func (m *munger) munge(p *packet) mungeResult {
 	// A late packet (padding too) fills the gap reserved for it; a
 	// receiver such as libwebrtc needs the gap filled to see continuity.
 	return m.result(p, off)
+}
+
+// noteVP8 remembers the fields sent, those the descriptor carries.
+func (m *munger) noteVP8(d *vp8Descriptor, f vp8Fields) {
+	if d.HasPictureID {
+		m.vp8Last.PictureID = f.PictureID
+	}
+	if d.HasTL0PicIdx {
+		m.vp8Last.TL0PicIdx = f.TL0PicIdx
+	}
+	if d.HasKeyIdx {
+		m.vp8Last.KeyIdx = f.KeyIdx
+	}
 }
 
 // skip drops an in-order packet without leaving a gap for it.

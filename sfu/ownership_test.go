@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,15 +21,18 @@ func TestOwnershipExclusive(t *testing.T) {
 	var target atomic.Int32
 	var inside atomic.Int32
 	var state struct{ writes, takes int } // guarded by ownership alone
-	var stop atomic.Bool
-	var wg sync.WaitGroup
+	var readers, control sync.WaitGroup
+	var done atomic.Bool
 
 	for layer := range int8(MaxLayers) {
-		wg.Go(func() {
-			for i := 0; !stop.Load(); i++ {
+		readers.Go(func() {
+			for i := range 20000 {
+				if i%16 == 0 {
+					runtime.Gosched() // let the others interleave on few cores
+				}
 				switch {
 				case o.enter(layer):
-				case int8(target.Load()) == layer && i%5 == 0: // "keyframe"
+				case int8(target.Load()) == layer && i%3 == 0: // "keyframe"
 					o.take(layer)
 					state.takes++
 				default:
@@ -47,19 +51,22 @@ func TestOwnershipExclusive(t *testing.T) {
 			}
 		})
 	}
-	wg.Go(func() {
-		for range 20000 {
+	control.Go(func() {
+		for !done.Load() {
 			target.Store(int32(rand.IntN(MaxLayers+1)) - 1)
 			if target.Load() == int32(LayerNone) {
 				o.drop()
 			}
+			runtime.Gosched()
 		}
-		stop.Store(true)
 	})
-	wg.Wait()
-	if state.takes == 0 || state.writes == 0 {
-		t.Fatalf("protocol never exercised: %+v", state)
+	readers.Wait()
+	done.Store(true)
+	control.Wait()
+	if state.takes < 10 || state.writes < 100 {
+		t.Fatalf("protocol hardly exercised: %+v", state)
 	}
+	t.Logf("%+v", state)
 }
 
 // TestDownTrackLayerSwitchStress feeds three simulcast layers from three
@@ -86,6 +93,9 @@ func TestDownTrackLayerSwitchStress(t *testing.T) {
 					SequenceNumber: base + uint16(n), Timestamp: uint32(n/2) * 3000, SSRC: 1000 + uint32(i), PayloadType: 96,
 				}, vp8Payload(uint16(n/2), uint8(n/2), 0, n%2 == 0, key, []byte{byte(i), 1, 2, 3}))
 				feed(l, raw, rig.r.clock.now())
+				if n%4 == 0 {
+					runtime.Gosched() // interleave with the others on few cores
+				}
 			}
 		})
 	}
@@ -94,6 +104,7 @@ func TestDownTrackLayerSwitchStress(t *testing.T) {
 		prefs := []Preferences{{Width: 320}, {Width: 640}, {Width: 1280}, {Paused: true}, {}}
 		for !stop.Load() {
 			d.SetPreferences(prefs[rand.IntN(len(prefs))])
+			runtime.Gosched()
 		}
 	})
 	feeders.Wait()
@@ -105,7 +116,7 @@ func TestDownTrackLayerSwitchStress(t *testing.T) {
 	}
 	sent := w.packets()
 	st := d.Stats()
-	if len(sent) < 100 || st.LayerSwitches < 10 {
+	if len(sent) < 100 || st.LayerSwitches < 5 {
 		t.Fatalf("too little happened: %d packets sent, %d switches", len(sent), st.LayerSwitches)
 	}
 	for i := 1; i < len(sent); i++ {

@@ -2,10 +2,13 @@ package sfu
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 
 	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 )
 
 func TestParseVP8Descriptor(t *testing.T) {
@@ -234,4 +237,69 @@ func FuzzRTCPFeedback(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSubscriberCodecs(t *testing.T) {
+	h264 := func(fmtp string) webrtc.RTPCodecParameters {
+		return webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: fmtp},
+			PayloadType:        125, // the publisher's, not ours
+		}
+	}
+	tests := []struct {
+		name string
+		src  webrtc.RTPCodecParameters
+		want []string // mime, payload type and fmtp of each offered codec
+		err  error
+	}{
+		{"vp8", codecVP8, []string{"video/VP8 96 "}, nil},
+		{
+			"opus keeps the publisher's parameters (DTX)",
+			webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2, SDPFmtpLine: "minptime=10;useinbandfec=1;usedtx=1",
+			}, PayloadType: 109},
+			[]string{"audio/opus 111 minptime=10;useinbandfec=1;usedtx=1"}, nil,
+		},
+		{
+			"red brings opus along",
+			webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: "audio/red", ClockRate: 48000, Channels: 2, SDPFmtpLine: "111/111",
+			}, PayloadType: 63},
+			[]string{"audio/red 63 111/111", "audio/opus 111 minptime=10;useinbandfec=1"}, nil,
+		},
+		{
+			"h264 constrained baseline",
+			h264("level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"),
+			[]string{"video/H264 102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, nil,
+		},
+		{
+			"h264 baseline at another level",
+			h264("packetization-mode=1;profile-level-id=42001e"),
+			[]string{"video/H264 104 packetization-mode=1;profile-level-id=42001e"}, nil,
+		},
+		{
+			"h264 high",
+			h264("packetization-mode=1;profile-level-id=640c1f"),
+			[]string{"video/H264 106 packetization-mode=1;profile-level-id=640c1f"}, nil,
+		},
+		{"h264 mode 0 is not forwarded", h264("profile-level-id=42e01f"), nil, ErrUnsupportedCodec},
+		{"av1 is not forwarded", webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeAV1, ClockRate: 90000,
+		}}, nil, ErrUnsupportedCodec},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := subscriberCodecs(tc.src)
+			if !errors.Is(err, tc.err) {
+				t.Fatalf("err = %v, want %v", err, tc.err)
+			}
+			var desc []string
+			for _, c := range got {
+				desc = append(desc, fmt.Sprintf("%s %d %s", c.MimeType, c.PayloadType, c.SDPFmtpLine))
+			}
+			if !reflect.DeepEqual(desc, tc.want) {
+				t.Fatalf("got %q\nwant %q", desc, tc.want)
+			}
+		})
+	}
 }

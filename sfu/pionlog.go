@@ -9,8 +9,10 @@ import (
 )
 
 // pionLoggerFactory routes pion's logs to slog. Pion's trace, debug and
-// info messages are debug-level detail for an SFU operator; its warnings
-// and errors keep their level.
+// info messages are debug-level detail for an SFU operator. Its warnings
+// become info: pion warns about ordinary events (a peer closing mid-
+// handshake, RTCP for a stream just removed) that need no action. Its
+// errors keep their level.
 type pionLoggerFactory struct {
 	logger *slog.Logger
 }
@@ -39,7 +41,7 @@ func (l pionLogger) Debug(msg string)                  { l.log(slog.LevelDebug, 
 func (l pionLogger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
 func (l pionLogger) Info(msg string)                   { l.log(slog.LevelDebug, msg) }
 func (l pionLogger) Infof(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
-func (l pionLogger) Warn(msg string)                   { l.log(slog.LevelWarn, msg) }
-func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelWarn, format, args...) }
+func (l pionLogger) Warn(msg string)                   { l.log(slog.LevelInfo, msg) }
+func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelInfo, format, args...) }
 func (l pionLogger) Error(msg string)                  { l.log(slog.LevelError, msg) }
 func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelError, format, args...) }

@@ -124,7 +124,8 @@ func (p *Publisher) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
-	err := p.pc.Close()
+	// GracefulClose waits for pion's own goroutines, so none outlives us.
+	err := p.pc.GracefulClose()
 	p.wg.Wait()
 	p.mu.Lock()
 	receivers := make([]*Receiver, 0, len(p.receivers))

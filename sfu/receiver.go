@@ -139,6 +139,12 @@ func (r *Receiver) AddDownTrack(d *DownTrack) {
 	next := append(slices.Clip(cur), d)
 	r.downTracks.Store(&next)
 	r.mu.Unlock()
+	// A layer may have become active between d choosing its target and d
+	// joining the snapshot, after layerActive retargeted the snapshot it
+	// saw. layerActive sets the active bit before reading the snapshot and
+	// we read the bits after storing it (atomics are sequentially
+	// consistent), so one of the two retargets d with the new layer.
+	d.retarget()
 	if t := d.TargetLayer(); t != LayerNone {
 		r.RequestKeyframe(t)
 	}
@@ -159,8 +165,9 @@ func (r *Receiver) RemoveDownTrack(d *DownTrack) {
 }
 
 // RequestKeyframe sends a PLI for a layer, at most once per PLI throttle.
+// Audio has no keyframes: the call does nothing.
 func (r *Receiver) RequestKeyframe(layer int8) {
-	if layer < 0 || layer >= MaxLayers {
+	if layer < 0 || layer >= MaxLayers || r.kind != webrtc.RTPCodecTypeVideo {
 		return
 	}
 	if l := r.layers[layer].Load(); l != nil {

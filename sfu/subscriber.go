@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -32,10 +33,17 @@ type Subscriber struct {
 	neg       *negotiator
 	connected atomic.Bool
 	wg        sync.WaitGroup // down-track RTCP readers
+	// transportSeq numbers every RTP packet of the PeerConnection for
+	// transport-wide congestion control feedback.
+	transportSeq atomic.Uint32
 
 	mu     sync.Mutex
 	closed bool
-	tracks map[string]subscribedTrack
+	// offerMu serializes making an offer with closing: pion creates the ICE
+	// agent lazily in CreateOffer, and one created after Close would leak.
+	offerMu    sync.Mutex
+	offersDone bool // guarded by offerMu: Close began, make no more offers
+	tracks     map[string]subscribedTrack
 }
 
 type subscribedTrack struct {
@@ -58,7 +66,9 @@ func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 		tracks: map[string]subscribedTrack{},
 	}
 	s.neg = newNegotiator(s.makeOffer, s.deliverOffer, func(err error) {
-		s.log.Warn("subscriber offer failed", "err", err)
+		if !errors.Is(err, ErrClosed) {
+			s.log.Warn("subscriber offer failed", "err", err)
+		}
 	})
 	if !e.track(s) {
 		_ = pc.Close()
@@ -105,7 +115,11 @@ func (s *Subscriber) AddTrack(src TrackSource, prefs Preferences) (*DownTrack, e
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrAlreadySubscribed, src.ID())
 	}
-	dt := newDownTrack(src, prefs, s.e.cacheSize(src.Kind()), &s.wg)
+	dt := newDownTrack(src, prefs, downTrackParams{
+		seqMapSize:   s.e.cacheSize(src.Kind()),
+		wg:           &s.wg,
+		transportSeq: &s.transportSeq,
+	})
 	tr, err := s.pc.AddTransceiverFromTrack(dt, webrtc.RTPTransceiverInit{
 		Direction: webrtc.RTPTransceiverDirectionSendonly,
 	})
@@ -206,11 +220,16 @@ func (s *Subscriber) Close() error {
 	s.mu.Unlock()
 
 	s.neg.close()
+	// Wait for an offer being made right now; later ones see offersDone.
+	s.offerMu.Lock()
+	s.offersDone = true
+	s.offerMu.Unlock()
 	for _, t := range tracks {
 		t.dt.close()
 		t.dt.src.RemoveDownTrack(t.dt)
 	}
-	err := s.pc.Close()
+	// GracefulClose waits for pion's own goroutines, so none outlives us.
+	err := s.pc.GracefulClose()
 	s.wg.Wait()
 	s.e.untrack(s)
 	return err
@@ -232,6 +251,11 @@ func (s *Subscriber) ResendOffer() { s.neg.resendOffer() }
 
 // makeOffer creates the next offer and sets it as local description.
 func (s *Subscriber) makeOffer(iceRestart bool) (webrtc.SessionDescription, error) {
+	s.offerMu.Lock()
+	defer s.offerMu.Unlock()
+	if s.offersDone {
+		return webrtc.SessionDescription{}, ErrClosed
+	}
 	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
 	if err != nil {
 		return offer, err

@@ -127,6 +127,9 @@ func (svc *Service) join(s *session, req *pb.JoinRequest) (*pb.SignalResponse, e
 	if claims.Room == "" {
 		return nil, fmt.Errorf("%w: the token names no room", ErrPermissionDenied)
 	}
+	if want := req.GetRoom(); want != "" && want != claims.Room {
+		return nil, fmt.Errorf("%w: the token is for room %q, not %q", ErrPermissionDenied, claims.Room, want)
+	}
 	if err := claims.CanJoin(claims.Room); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrPermissionDenied, err)
 	}

@@ -70,12 +70,12 @@ func (s *session) attached(m *member, claims *auth.Claims) {
 // run serves the session until it ends and returns why.
 func (s *session) run() error {
 	defer s.cancel(nil)
-	if err := s.join(); err != nil {
+	if requestID, err := s.join(); err != nil {
 		defer close(s.released)
 		if s.m != nil {
 			s.m.release(s, s.detach) // the join response could not be sent
 		}
-		s.sendNow(errorResponse(err, 0))
+		_ = s.sendNow(errorResponse(err, requestID))
 		s.t.Close(clientMessage(err))
 		s.log.Info("join refused", "err", err)
 		return err
@@ -138,8 +138,9 @@ func (s *session) takeOver() {
 	}
 }
 
-// join reads and handles the first message, which must be a join.
-func (s *session) join() error {
+// join reads and handles the first message, which must be a join. It
+// returns the request id of that message, for the error response.
+func (s *session) join() (uint32, error) {
 	type result struct {
 		req *pb.SignalRequest
 		err error
@@ -153,24 +154,25 @@ func (s *session) join() error {
 	select {
 	case res = <-got:
 	case <-time.After(s.svc.cfg.JoinTimeout):
-		return fmt.Errorf("%w: no join within %s", ErrNotJoined, s.svc.cfg.JoinTimeout)
+		return 0, fmt.Errorf("%w: no join within %s", ErrNotJoined, s.svc.cfg.JoinTimeout)
 	case <-s.ctx.Done():
-		return context.Cause(s.ctx)
+		return 0, context.Cause(s.ctx)
 	}
 	if res.err != nil {
-		return res.err
+		return 0, res.err
 	}
+	id := res.req.GetRequestId()
 	join := res.req.GetJoin()
 	if join == nil {
-		return ErrNotJoined
+		return id, ErrNotJoined
 	}
 	resp, err := s.svc.join(s, join)
 	if err != nil {
-		return err
+		return id, err
 	}
-	resp.RequestId = res.req.GetRequestId()
+	resp.RequestId = id
 	// Sent before the writer starts, so it precedes every queued event.
-	return s.sendNow(resp)
+	return id, s.sendNow(resp)
 }
 
 func (s *session) sendNow(resp *pb.SignalResponse) error {

@@ -964,7 +964,11 @@ type JoinRequest struct {
 	// Resume an earlier session of the same participant (after a signaling
 	// drop) with the resume token of its JoinResponse. The participant keeps
 	// its sid, tracks and subscriptions and the others see no leave.
-	ResumeToken   string `protobuf:"bytes,4,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	ResumeToken string `protobuf:"bytes,4,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	// The room the client means to join (e.g. the web app's /<room>). When
+	// set it must be the token's room, or the join fails with
+	// PERMISSION_DENIED.
+	Room          string `protobuf:"bytes,5,opt,name=room,proto3" json:"room,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1023,6 +1027,13 @@ func (x *JoinRequest) GetClient() *ClientInfo {
 func (x *JoinRequest) GetResumeToken() string {
 	if x != nil {
 		return x.ResumeToken
+	}
+	return ""
+}
+
+func (x *JoinRequest) GetRoom() string {
+	if x != nil {
+		return x.Room
 	}
 	return ""
 }
@@ -3247,12 +3258,13 @@ const file_parley_v1_signal_proto_rawDesc = "" +
 	"iceRestart\x128\n" +
 	"\vroom_update\x18\x17 \x01(\v2\x15.parley.v1.RoomUpdateH\x00R\n" +
 	"roomUpdateB\t\n" +
-	"\amessage\"\xb4\x01\n" +
+	"\amessage\"\xc8\x01\n" +
 	"\vJoinRequest\x12\x14\n" +
 	"\x05token\x18\x01 \x01(\tR\x05token\x12*\n" +
 	"\x0eauto_subscribe\x18\x02 \x01(\bH\x00R\rautoSubscribe\x88\x01\x01\x12-\n" +
 	"\x06client\x18\x03 \x01(\v2\x15.parley.v1.ClientInfoR\x06client\x12!\n" +
-	"\fresume_token\x18\x04 \x01(\tR\vresumeTokenB\x11\n" +
+	"\fresume_token\x18\x04 \x01(\tR\vresumeToken\x12\x12\n" +
+	"\x04room\x18\x05 \x01(\tR\x04roomB\x11\n" +
 	"\x0f_auto_subscribe\"R\n" +
 	"\n" +
 	"ClientInfo\x12\x10\n" +
