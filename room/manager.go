@@ -172,9 +172,17 @@ func (m *Manager) Close() {
 	m.wg.Wait()
 }
 
-// goTracked runs f in a goroutine the manager waits for on Close.
+// goTracked runs f in a goroutine the manager waits for on Close. Once the
+// manager is closing it does nothing: Close itself removes everyone, and a
+// WaitGroup must not grow while Close waits on it.
 func (m *Manager) goTracked(f func()) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
 	m.wg.Add(1)
+	m.mu.Unlock()
 	go func() {
 		defer m.wg.Done()
 		f()

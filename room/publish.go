@@ -163,12 +163,12 @@ func (p *Participant) SetTrackMuted(sid string, muted, byAdmin bool) (TrackInfo,
 		return t.info, nil
 	}
 	t.info.Muted = muted
+	ev := TrackMutedEvent{TrackSID: sid, ParticipantSID: p.sid, Muted: muted}
 	if live {
-		ev := TrackMutedEvent{TrackSID: sid, ParticipantSID: p.sid, Muted: muted}
 		r.broadcastLocked(p, ev)
-		if byAdmin {
-			p.sink.Send(ev)
-		}
+	}
+	if byAdmin {
+		p.sink.Send(ev) // its client must stop sending, published yet or not
 	}
 	return t.info, nil
 }

@@ -397,27 +397,51 @@ func TestEngineOnAllLoopbackInterfaces(t *testing.T) {
 	cfg.UDPPort = 0
 	cfg.IncludeLoopback = true
 	cfg.Interfaces = []string{loopbackName(t)}
+	cands, addr := serverCandidates(t, cfg)
+	if addr.Port == 0 || !addr.IP.IsLoopback() {
+		t.Fatalf("bound %v", addr)
+	}
+	for _, c := range cands {
+		fields := strings.Fields(c)
+		if len(fields) < 6 || !net.ParseIP(fields[4]).IsLoopback() || fields[5] != portString(addr.Port) {
+			t.Fatalf("candidate %q is not on the loopback media port %d", c, addr.Port)
+		}
+	}
+}
+
+// TestEngineNodeIPs: with node IPs (1:1 NAT) the host candidates carry them
+// instead of the bound address. 127.0.0.2 keeps the test on loopback.
+func TestEngineNodeIPs(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cfg := DefaultConfig()
+	cfg.UDPPort = 0
+	cfg.BindAddress = "127.0.0.1"
+	cfg.IncludeLoopback = true
+	cfg.NodeIPs = []string{"127.0.0.2"}
+	cands, addr := serverCandidates(t, cfg)
+	for _, c := range cands {
+		if !strings.Contains(c, " 127.0.0.2 "+portString(addr.Port)+" ") {
+			t.Fatalf("candidate %q does not advertise the node IP", c)
+		}
+	}
+}
+
+// serverCandidates starts an engine with cfg, negotiates a publisher and
+// returns the candidates the server advertised and the port it bound.
+func serverCandidates(t *testing.T, cfg Config) ([]string, *net.UDPAddr) {
+	t.Helper()
 	cfg.TCPPort = -1 // UDP candidates only; engine_ice_test.go covers ICE-TCP
 	e, err := NewEngine(cfg, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if a := e.UDPAddr(); a.Port == 0 || !a.IP.IsLoopback() {
-		t.Fatalf("bound %v", a)
-	}
 	pub := newPubClient(t, e, PublisherConfig{})
 	defer pub.close()
 	addSendTrack(t, pub.pc, opusCap, "mic")
 	pub.negotiate()
 	eventually(t, 5*time.Second, "a server candidate", func() bool { return len(pub.cands.all()) > 0 })
-	for _, c := range pub.cands.all() {
-		fields := strings.Fields(c)
-		if len(fields) < 6 || !net.ParseIP(fields[4]).IsLoopback() || fields[5] != portString(e.UDPAddr().Port) {
-			t.Fatalf("candidate %q is not on the loopback media port %d", c, e.UDPAddr().Port)
-		}
-	}
-	pub.close()
+	return pub.cands.all(), e.UDPAddr()
 }
 
 func loopbackName(t *testing.T) string {
@@ -470,32 +494,4 @@ func checkSubscriberOffer(t *testing.T, offer string, codecs map[string]string) 
 	if found != len(codecs) {
 		t.Fatalf("offer has %d of the %d tracks:\n%s", found, len(codecs), offer)
 	}
-}
-
-// TestEngineNodeIPs: with node IPs (1:1 NAT) the host candidates carry them
-// instead of the bound address. 127.0.0.2 keeps the test on loopback.
-func TestEngineNodeIPs(t *testing.T) {
-	defer goleak.VerifyNone(t)
-	cfg := DefaultConfig()
-	cfg.UDPPort = 0
-	cfg.BindAddress = "127.0.0.1"
-	cfg.IncludeLoopback = true
-	cfg.NodeIPs = []string{"127.0.0.2"}
-	cfg.TCPPort = -1 // UDP candidates only; engine_ice_test.go covers ICE-TCP
-	e, err := NewEngine(cfg, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	pub := newPubClient(t, e, PublisherConfig{})
-	defer pub.close()
-	addSendTrack(t, pub.pc, opusCap, "mic")
-	pub.negotiate()
-	eventually(t, 5*time.Second, "a server candidate", func() bool { return len(pub.cands.all()) > 0 })
-	for _, c := range pub.cands.all() {
-		if !strings.Contains(c, " 127.0.0.2 "+portString(e.UDPAddr().Port)+" ") {
-			t.Fatalf("candidate %q does not advertise the node IP", c)
-		}
-	}
-	pub.close()
 }
