@@ -15,10 +15,12 @@ import (
 // and reports the room's changes from the resumed snapshot as events.
 func TestResumeAfterDrop(t *testing.T) {
 	checkLeaks(t)
-	srv := newFakeServer(t)
-	for name, url := range transports(srv) {
+	for _, name := range []string{"grpc", "bare", "websocket", "http"} {
 		t.Run(name, func(t *testing.T) {
-			r, sess := connect(t, srv, url, basicJoin())
+			// A server per case: the Room must not find a session another
+			// case's reconnect left queued.
+			srv := newFakeServer(t)
+			r, sess := connect(t, srv, transports(srv)[name], basicJoin())
 			sess.close()
 			if ev := nextEvent(t, r); !isReconnecting(ev) {
 				t.Fatalf("event %#v, want Reconnecting", ev)
@@ -71,6 +73,7 @@ func TestResumeAfterDrop(t *testing.T) {
 			if _, done := r.Disconnected(); done {
 				t.Fatal("the room ended")
 			}
+			_ = r.Close() // before the fake sessions end
 		})
 	}
 }
