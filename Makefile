@@ -36,6 +36,10 @@ help: ## List the targets with a one-line description
 run: ## Run a dev server (embedded defaults, localhost only) on http://localhost:7880
 	go run ./cmd/parley serve --dev
 
+.PHONY: cluster
+cluster: ## Run a local cluster: in-process NATS and three dev nodes on http://127.0.0.1:7880, :7980, :8080 (Ctrl-C stops all)
+	go run ./cmd/parley cluster
+
 .PHONY: build
 build: ## Build the server binary into bin/parley
 	go build -o bin/parley ./cmd/parley
@@ -111,6 +115,11 @@ proto-check: proto-tools ## Fail when proto/parleypb is stale (regenerates into 
 		echo "proto-check: $(PROTO_OUT) is stale: run 'make proto' and commit the result" >&2; exit 1; \
 	fi; \
 	echo "proto-check: $(PROTO_OUT) is up to date"
+
+.PHONY: screenshots
+screenshots: ## Retake the README screenshots (docs/screenshots) from the browser tests
+	mkdir -p docs/screenshots
+	go test -count=1 -run 'TestMeeting|TestPrejoin' ./web -args -screenshots=$(CURDIR)/docs/screenshots
 
 .PHONY: clean
 clean: ## Remove build output and test artefacts

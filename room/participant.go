@@ -39,6 +39,9 @@ type Participant struct {
 	publisher  *sfu.Publisher
 	subscriber *sfu.Subscriber
 	closeOnce  sync.Once
+	// node is the node a remote participant is connected to (remote.go);
+	// empty for a local one, which has the PeerConnections.
+	node string
 
 	// Guarded by room.mu.
 	name       string
@@ -136,7 +139,8 @@ func (p *Participant) infoLocked() ParticipantInfo {
 		Tracks:     infos,
 		JoinedAt:   p.joinedAt,
 		Permission: p.perm,
-		NodeID:     p.room.m.cfg.NodeID,
+		NodeID:     p.nodeID(),
+		Remote:     p.IsRemote(),
 	}
 }
 
@@ -189,14 +193,24 @@ func (p *Participant) Leave(reason LeaveReason) {
 	p.room.remove(p, reason, "")
 }
 
-// Remove makes the participant leave and tells it why (RoomService).
-func (p *Participant) Remove(reason LeaveReason, message string) {
+// Remove makes the participant leave and tells it why (RoomService). A
+// remote participant is removed by its node, through the cluster.
+func (p *Participant) Remove(reason LeaveReason, message string) error {
+	if p.IsRemote() {
+		if c := p.room.m.cluster; c != nil {
+			return c.RemoveRemote(p.room, p.Info(), reason, message)
+		}
+	}
 	p.room.remove(p, reason, message)
+	return nil
 }
 
 // closeMedia closes both PeerConnections; idempotent.
 func (p *Participant) closeMedia() {
 	p.closeOnce.Do(func() {
+		if p.IsRemote() {
+			return // its PeerConnections are on its own node
+		}
 		if err := p.publisher.Close(); err != nil {
 			p.log.Debug("closing publisher", "err", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
 	"github.com/parley-sfu/parley/signaling"
@@ -37,6 +38,8 @@ type Config struct {
 	SFU       sfu.Config       `yaml:"rtc"`
 	Room      room.Config      `yaml:"room"`
 	Signaling signaling.Config `yaml:"signaling"`
+	// Cascade joins a cluster of nodes over NATS when its URL is set.
+	Cascade cascade.Config `yaml:"cascade"`
 	// TURN is the embedded TURN server (off by default) and the external
 	// TURN servers that share its secret; see turnconfig.go.
 	TURN turn.Config `yaml:"turn"`
@@ -52,6 +55,7 @@ func DefaultConfig() Config {
 		SFU:       sfu.DefaultConfig(),
 		Room:      room.DefaultConfig(),
 		Signaling: signaling.DefaultConfig(),
+		Cascade:   cascade.DefaultConfig(),
 		TURN:      turn.DefaultConfig(),
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/parley-sfu/parley/auth"
+	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/proto/parleypb"
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
@@ -39,6 +40,8 @@ type Server struct {
 	turn   *turn.Server // nil unless enabled
 	rooms  *room.Manager
 	signal *signaling.Service
+	// cluster is set when the node is part of a cluster (cluster.go).
+	cluster *cascade.Node
 
 	httpLn, grpcLn net.Listener
 	httpSrv        *http.Server
@@ -75,6 +78,10 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		}
 	}
 	s.rooms = room.NewManager(cfg.Room, s.engine, s.log.With("component", "room"))
+	if err := s.joinCluster(); err != nil {
+		_ = s.closeMedia()
+		return nil, err
+	}
 	s.signal, err = signaling.NewService(cfg.Signaling, signaling.Options{
 		Rooms:       s.rooms,
 		Keys:        auth.KeySet(cfg.Keys),
@@ -88,7 +95,8 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		err = s.listen()
 	}
 	if err != nil {
-		s.closeMedia()
+		s.leaveCluster()
+		_ = s.closeMedia()
 		return nil, err
 	}
 	s.httpSrv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
@@ -153,6 +161,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.stopOnce.Do(func() {
 		s.rooms.Close()
+		s.leaveCluster()
 		if werr := s.signal.Wait(ctx); werr != nil {
 			s.log.Warn("sessions still open at shutdown", "err", werr)
 		}

@@ -29,6 +29,11 @@ type Config struct {
 	// transport is noticed.
 	ICEDisconnectedTimeout time.Duration `yaml:"ice_disconnected_timeout"`
 	ICEFailedTimeout       time.Duration `yaml:"ice_failed_timeout"`
+	// RelayPortMin and RelayPortMax bound the UDP ports of node-to-node
+	// relays (cascade); zero means any ephemeral port. Each relay has its
+	// own port: relays between two nodes cannot share their media ports.
+	RelayPortMin uint16 `yaml:"relay_port_min"`
+	RelayPortMax uint16 `yaml:"relay_port_max"`
 	// ICEConfig: ICE-TCP and the interface and IP filters.
 	ICEConfig `yaml:",inline"`
 }
@@ -53,6 +58,9 @@ func (c Config) validate() error {
 	}
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		return fmt.Errorf("%w: udp_port %d out of range", ErrInvalidConfig, c.UDPPort)
+	}
+	if c.RelayPortMax < c.RelayPortMin || (c.RelayPortMin == 0) != (c.RelayPortMax == 0) {
+		return fmt.Errorf("%w: relay ports %d-%d are not a range", ErrInvalidConfig, c.RelayPortMin, c.RelayPortMax)
 	}
 	if c.PLIThrottle < 0 || c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 {
 		return fmt.Errorf("%w: negative PLI throttle or non-positive ICE timeouts", ErrInvalidConfig)

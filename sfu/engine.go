@@ -31,6 +31,9 @@ type Engine struct {
 	subAPI *webrtc.API
 	wg     sync.WaitGroup // goroutines that outlive a PeerConnection's Close
 
+	// relayPubAPI and relaySubAPI make node-to-node relays (relay.go).
+	relayPubAPI, relaySubAPI *webrtc.API
+
 	mu     sync.Mutex
 	closed bool
 	peers  map[io.Closer]struct{} // open publishers and subscribers
@@ -64,6 +67,12 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 	}
 	se, err := e.settingEngine(lf)
 	if err == nil {
+		// Node-to-node relays (cascade) stay on UDP; participants also get
+		// ICE-TCP.
+		err = e.initRelayAPIs(se)
+	}
+	if err == nil {
+		e.addICETCP(&se)
 		e.pubAPI, err = newAPI(se, true)
 	}
 	if err == nil {
@@ -92,12 +101,7 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, erro
 	se.SetICEUDPMux(e.mux)
 	// mDNS would send multicast off the box; candidates are plain IPs.
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6}
-	if e.tcpMux != nil {
-		se.SetICETCPMux(e.tcpMux)
-		types = append(types, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6)
-	}
-	se.SetNetworkTypes(types)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
@@ -128,6 +132,17 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, erro
 		}
 	}
 	return se, nil
+}
+
+// addICETCP adds passive ICE-TCP on the shared TCP port, when it is on.
+func (e *Engine) addICETCP(se *webrtc.SettingEngine) {
+	if e.tcpMux == nil {
+		return
+	}
+	se.SetICETCPMux(e.tcpMux)
+	se.SetNetworkTypes([]webrtc.NetworkType{
+		webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
+	})
 }
 
 // newAPI returns the pion API of a role.
@@ -224,11 +239,17 @@ func (e *Engine) untrack(p io.Closer) {
 	delete(e.peers, p)
 }
 
-// newPeerConnection creates a PeerConnection of a role.
-func (e *Engine) newPeerConnection(publisher bool) (*webrtc.PeerConnection, error) {
+// newPeerConnection creates a PeerConnection of a role, for a client or,
+// with relay set, for a node-to-node relay.
+func (e *Engine) newPeerConnection(publisher, relay bool) (*webrtc.PeerConnection, error) {
 	api := e.subAPI
-	if publisher {
+	switch {
+	case publisher && relay:
+		api = e.relayPubAPI
+	case publisher:
 		api = e.pubAPI
+	case relay:
+		api = e.relaySubAPI
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		BundlePolicy:  webrtc.BundlePolicyMaxBundle,

@@ -34,10 +34,17 @@ type PublisherConfig struct {
 	// OnTrack is called when a receiver is live (its first layer); later
 	// simulcast layers join it.
 	OnTrack func(r *Receiver)
+	// AttachTrack, when set, is asked first about every new remote track
+	// (by msid track id cid): a node-to-node relay answers with the relay
+	// receiver (see NewRelayReceiver) and the layer index the track
+	// carries. When ok is false the track goes through ResolveTrack.
+	AttachTrack func(cid string, kind webrtc.RTPCodecType) (r *Receiver, layer int8, ok bool)
 	// OnICECandidate delivers a local candidate; nil means gathering is
 	// complete.
 	OnICECandidate          func(c *webrtc.ICECandidateInit)
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
+	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
+	Relay bool
 }
 
 // Publisher is a participant's publisher PeerConnection: the client offers,
@@ -61,7 +68,7 @@ var errTrackIgnored = errors.New("track ignored")
 
 // NewPublisher creates a publisher PeerConnection.
 func (e *Engine) NewPublisher(cfg PublisherConfig) (*Publisher, error) {
-	pc, err := e.newPeerConnection(true)
+	pc, err := e.newPeerConnection(true, cfg.Relay)
 	if err != nil {
 		return nil, err
 	}
@@ -154,6 +161,17 @@ func (p *Publisher) Receivers() []*Receiver {
 // onTrack handles one new layer (rid) of a remote track.
 func (p *Publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	cid, rid := track.ID(), track.RID()
+	if p.cfg.AttachTrack != nil {
+		if r, index, ok := p.cfg.AttachTrack(cid, track.Kind()); ok {
+			if !relayLayerIndex(r, index) {
+				p.log.Warn("relayed track ignored", "cid", cid, "layer", index)
+				p.discard(track)
+				return
+			}
+			p.startLayer(r, index, false, track, recv)
+			return
+		}
+	}
 	r, created, err := p.receiverFor(cid, track)
 	if err != nil {
 		p.discard(track)
@@ -165,11 +183,18 @@ func (p *Publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 		p.discard(track)
 		return
 	}
+	p.startLayer(r, index, created, track, recv)
+}
+
+// startLayer runs the reader of layer index of r; created says r is new
+// and OnTrack is due once the layer runs.
+func (p *Publisher) startLayer(r *Receiver, index int8, created bool, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	rid := track.RID()
 	var audioLevelID uint8
 	if track.Kind() == webrtc.RTPCodecTypeAudio {
 		audioLevelID = headerExtensionID(recv.GetParameters().HeaderExtensions, sdp.AudioLevelURI)
 	}
-	l := r.addLayer(index, rid, uint32(track.SSRC()), audioLevelID)
+	l := r.addLayerWith(index, rid, uint32(track.SSRC()), audioLevelID, p.sendPLI)
 	if l == nil {
 		p.discard(track)
 		return

@@ -27,8 +27,9 @@ type receiverLayer struct {
 	ssrc         uint32
 	audioLevelID uint8
 	cache        *packetCache
+	sendPLI      func(ssrc uint32)
 	lastPLI      atomic.Int64 // engine clock, ns; 0 = never
-	seen         bool         // reader-owned: a packet was received
+	lastArrival  atomic.Int64 // engine clock, ns, of the last packet (layerstall.go)
 	stats        layerCounters
 
 	// reader-owned
@@ -37,9 +38,10 @@ type receiverLayer struct {
 	spare   *cachedPacket
 }
 
-func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLevelID uint8) *receiverLayer {
+func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLevelID uint8, sendPLI func(uint32)) *receiverLayer {
 	l := &receiverLayer{
 		r:            r,
+		sendPLI:      sendPLI,
 		index:        index,
 		rid:          rid,
 		ssrc:         ssrc,
@@ -85,10 +87,7 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	p.Arrival = arrival
 	l.stats.packets.Add(1)
 	l.stats.bytes.Add(uint64(n))
-	if !l.seen {
-		l.seen = true
-		l.r.layerActive(l.index, true)
-	}
+	l.noteArrival(arrival)
 	if p.Keyframe && l.r.payload != payloadOther {
 		l.stats.keyframes.Add(1)
 	}
@@ -122,7 +121,7 @@ func (l *receiverLayer) requestKeyframe(now int64) {
 		return // another goroutine is sending one
 	}
 	l.stats.plisSent.Add(1)
-	if l.r.sendPLI != nil {
-		l.r.sendPLI(l.ssrc)
+	if l.sendPLI != nil {
+		l.sendPLI(l.ssrc)
 	}
 }

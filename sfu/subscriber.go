@@ -20,6 +20,8 @@ type SubscriberConfig struct {
 	// complete.
 	OnICECandidate          func(c *webrtc.ICECandidateInit)
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
+	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
+	Relay bool
 }
 
 // Subscriber is a participant's subscriber PeerConnection: the SFU offers,
@@ -54,7 +56,7 @@ type subscribedTrack struct {
 // NewSubscriber creates a subscriber PeerConnection. Nothing is offered
 // until the first track is added.
 func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
-	pc, err := e.newPeerConnection(false)
+	pc, err := e.newPeerConnection(false, cfg.Relay)
 	if err != nil {
 		return nil, err
 	}
