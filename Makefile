@@ -45,7 +45,7 @@ build: ## Build the server binary into bin/parley
 	go build -o bin/parley ./cmd/parley
 
 .PHONY: test
-test: deps fmt-check vet proto-check ## Everything CI runs: deps, gofmt, vet, proto-check, go test -race
+test: deps lint proto-check ## Everything CI runs: deps, gofmt, vet, staticcheck, proto-check, go test -race
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: deps
