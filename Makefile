@@ -19,7 +19,7 @@ PROTO_OUT   := proto/parleypb
 
 # Debian packages the tests need, as "command:package" pairs: the package is
 # installed when the command is missing.
-TEST_DEPS := chromium:chromium protoc:protobuf-compiler
+TEST_DEPS := chromium:chromium protoc:protobuf-compiler turnutils_uclient:coturn
 
 # CI is a 2-core machine: two packages at a time, two parallel tests each.
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m -p 2 -parallel 2
@@ -49,7 +49,7 @@ test: deps lint proto-check ## Everything CI runs: deps, gofmt, vet, staticcheck
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: deps
-deps: ## Install the Debian packages tests need (chromium, protoc) when missing
+deps: ## Install the Debian packages tests need (chromium, protoc, coturn) when missing
 	@missing=""; \
 	for pair in $(TEST_DEPS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \
