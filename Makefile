@@ -20,7 +20,7 @@ PROTO_OUT   := proto/parleypb
 # Debian packages the tests need (ffmpeg: loadtest checks that its stamped
 # clips decode), as "command:package" pairs: the package is
 # installed when the command is missing.
-TEST_DEPS := chromium:chromium protoc:protobuf-compiler ffmpeg:ffmpeg
+TEST_DEPS := chromium:chromium protoc:protobuf-compiler turnutils_uclient:coturn ffmpeg:ffmpeg
 
 # CI is a 2-core machine: two packages at a time, two parallel tests each.
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m -p 2 -parallel 2
@@ -46,11 +46,11 @@ build: ## Build the server binary into bin/parley
 	go build -o bin/parley ./cmd/parley
 
 .PHONY: test
-test: deps fmt-check vet proto-check ## Everything CI runs: deps, gofmt, vet, proto-check, go test -race
+test: deps lint proto-check ## Everything CI runs: deps, gofmt, vet, staticcheck, proto-check, go test -race
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: deps
-deps: ## Install the Debian packages tests need (chromium, protoc) when missing
+deps: ## Install the Debian packages tests need (chromium, protoc, coturn) when missing
 	@missing=""; \
 	for pair in $(TEST_DEPS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \

@@ -53,6 +53,7 @@ type Participant struct {
 	subs       map[string]*sfu.DownTrack  // by track sid
 	closed     bool
 	trackSeq   int
+	live       liveness
 }
 
 func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
@@ -85,7 +86,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		ResolveTrack:            p.resolveTrack,
 		OnTrack:                 p.onTrack,
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Candidate: c}) },
-		OnConnectionStateChange: p.onConnectionState,
+		OnConnectionStateChange: func(s webrtc.PeerConnectionState) { p.onConnectionState(pcPublisher, s) },
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publisher connection: %w", err)
@@ -94,7 +95,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		ParticipantID:           p.sid,
 		OnOffer:                 func(o webrtc.SessionDescription) { p.sink.Send(OfferEvent{Offer: o}) },
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Subscriber: true, Candidate: c}) },
-		OnConnectionStateChange: p.onConnectionState,
+		OnConnectionStateChange: func(s webrtc.PeerConnectionState) { p.onConnectionState(pcSubscriber, s) },
 	})
 	if err != nil {
 		_ = p.publisher.Close()
@@ -216,16 +217,5 @@ func (p *Participant) closeMedia() {
 		if err := p.subscriber.Close(); err != nil {
 			p.log.Debug("closing subscriber", "err", err)
 		}
-	})
-}
-
-func (p *Participant) onConnectionState(s webrtc.PeerConnectionState) {
-	if s != webrtc.PeerConnectionStateFailed {
-		return
-	}
-	// Not from inside pion's callback: removing closes this very PC.
-	p.room.m.goTracked(func() {
-		p.log.Info("media transport failed")
-		p.room.remove(p, LeaveConnectionLost, "media connection failed")
 	})
 }

@@ -189,6 +189,7 @@ func (r *Room) remove(p *Participant, reason LeaveReason, message string) {
 func (r *Room) removeLocked(p *Participant, reason LeaveReason, message string) {
 	delete(r.participants, p.identity)
 	p.closed = true
+	p.live.stop()
 	for _, t := range p.tracks {
 		r.unpublishLocked(t)
 	}

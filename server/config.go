@@ -9,6 +9,7 @@ import (
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
 	"github.com/parley-sfu/parley/signaling"
+	"github.com/parley-sfu/parley/turn"
 )
 
 // Dev-mode credentials, fixed so scripts can use them.
@@ -42,6 +43,9 @@ type Config struct {
 	Signaling signaling.Config `yaml:"signaling"`
 	// Cascade joins a cluster of nodes over NATS when its URL is set.
 	Cascade cascade.Config `yaml:"cascade"`
+	// TURN is the embedded TURN server (off by default) and the external
+	// TURN servers that share its secret; see turnconfig.go.
+	TURN turn.Config `yaml:"turn"`
 }
 
 // DefaultConfig returns production defaults: all interfaces, no keys (they
@@ -55,6 +59,7 @@ func DefaultConfig() Config {
 		Room:      room.DefaultConfig(),
 		Signaling: signaling.DefaultConfig(),
 		Cascade:   cascade.DefaultConfig(),
+		TURN:      turn.DefaultConfig(),
 	}
 }
 
@@ -80,6 +85,7 @@ func (c *Config) ApplyDev() {
 	}
 	c.SFU.IncludeLoopback = true
 	c.Signaling.GuestTokens = true
+	c.applyDevTURN()
 }
 
 // Validate reports settings that cannot work.
@@ -93,7 +99,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.Dev && !c.AllowRemote {
-		for _, addr := range []string{c.BindAddress, c.SFU.BindAddress} {
+		for _, addr := range c.devAddresses() {
 			if !isLoopback(addr) {
 				return fmt.Errorf("dev mode binds to localhost only; %q is not (pass --allow-remote to bind beyond it)", addr)
 			}

@@ -34,6 +34,8 @@ type Config struct {
 	// own port: relays between two nodes cannot share their media ports.
 	RelayPortMin uint16 `yaml:"relay_port_min"`
 	RelayPortMax uint16 `yaml:"relay_port_max"`
+	// ICEConfig: ICE-TCP and the interface and IP filters.
+	ICEConfig `yaml:",inline"`
 }
 
 // DefaultConfig returns the production defaults.
@@ -44,6 +46,7 @@ func DefaultConfig() Config {
 		PLIThrottle:            500 * time.Millisecond,
 		ICEDisconnectedTimeout: 5 * time.Second,
 		ICEFailedTimeout:       10 * time.Second,
+		ICEConfig:              defaultICEConfig(),
 	}
 }
 
@@ -62,5 +65,5 @@ func (c Config) validate() error {
 	if c.PLIThrottle < 0 || c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 {
 		return fmt.Errorf("%w: negative PLI throttle or non-positive ICE timeouts", ErrInvalidConfig)
 	}
-	return nil
+	return c.ICEConfig.validate()
 }

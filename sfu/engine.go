@@ -25,6 +25,8 @@ type Engine struct {
 	pool   *sync.Pool
 	mux    ice.UDPMux
 	addr   *net.UDPAddr
+	tcpMux ice.TCPMux // nil without ICE-TCP
+	tcp    *net.TCPAddr
 	pubAPI *webrtc.API
 	subAPI *webrtc.API
 	wg     sync.WaitGroup // goroutines that outlive a PeerConnection's Close
@@ -59,25 +61,36 @@ func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
 		addr:   addr,
 		peers:  map[io.Closer]struct{}{},
 	}
+	if e.tcpMux, e.tcp, err = listenTCPMux(cfg, lf); err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
 	se, err := e.settingEngine(lf)
+	if err == nil {
+		// Node-to-node relays (cascade) stay on UDP; participants also get
+		// ICE-TCP.
+		err = e.initRelayAPIs(se)
+	}
+	if err == nil {
+		e.addICETCP(&se)
+		e.pubAPI, err = newAPI(se, true)
+	}
+	if err == nil {
+		e.subAPI, err = newAPI(se, false)
+	}
 	if err != nil {
-		_ = mux.Close()
+		_ = e.closeMuxes()
 		return nil, err
 	}
-	if e.pubAPI, err = newAPI(se, true); err != nil {
-		_ = mux.Close()
-		return nil, err
-	}
-	if e.subAPI, err = newAPI(se, false); err != nil {
-		_ = mux.Close()
-		return nil, err
-	}
-	if err = e.initRelayAPIs(se); err != nil {
-		_ = mux.Close()
-		return nil, err
-	}
-	logger.Info("media engine started", "udp", addr.String())
+	logger.Info("media engine started", "udp", addr.String(), "ice_tcp", e.TCPAddr())
 	return e, nil
+}
+
+func (e *Engine) closeMuxes() error {
+	if e.tcpMux != nil {
+		_ = e.tcpMux.Close()
+	}
+	return e.mux.Close()
 }
 
 // settingEngine applies the connectivity settings shared by both roles.
@@ -98,8 +111,13 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, erro
 		// Dev mode and tests: advertise and use loopback only.
 		se.SetInterfaceFilter(isLoopbackInterface)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	case len(cfg.Interfaces) > 0:
-		se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
+	default:
+		if len(cfg.Interfaces) > 0 || len(cfg.ExcludeInterfaces) > 0 {
+			se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
+		}
+		if f := cfg.ipFilter(); !f.empty() {
+			se.SetIPFilter(f.keep)
+		}
 	}
 	if len(cfg.NodeIPs) > 0 {
 		// 1:1 NAT: advertise the node's public addresses instead of the
@@ -114,6 +132,17 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, erro
 		}
 	}
 	return se, nil
+}
+
+// addICETCP adds passive ICE-TCP on the shared TCP port, when it is on.
+func (e *Engine) addICETCP(se *webrtc.SettingEngine) {
+	if e.tcpMux == nil {
+		return
+	}
+	se.SetICETCPMux(e.tcpMux)
+	se.SetNetworkTypes([]webrtc.NetworkType{
+		webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
+	})
 }
 
 // newAPI returns the pion API of a role.
@@ -143,6 +172,28 @@ func (e *Engine) UDPAddr() *net.UDPAddr {
 	return &a
 }
 
+// UDPAddrs returns every address the media port is bound on (one per
+// interface address when no BindAddress is set).
+func (e *Engine) UDPAddrs() []*net.UDPAddr {
+	var out []*net.UDPAddr
+	for _, a := range e.mux.GetListenAddresses() {
+		if u, ok := a.(*net.UDPAddr); ok {
+			c := *u
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+// TCPAddr returns the ICE-TCP port actually bound, nil without ICE-TCP.
+func (e *Engine) TCPAddr() *net.TCPAddr {
+	if e.tcp == nil {
+		return nil
+	}
+	a := *e.tcp
+	return &a
+}
+
 // Close closes every open publisher and subscriber, then the media port.
 func (e *Engine) Close() error {
 	e.mu.Lock()
@@ -160,7 +211,7 @@ func (e *Engine) Close() error {
 		_ = p.Close()
 	}
 	e.wg.Wait()
-	return e.mux.Close()
+	return e.closeMuxes()
 }
 
 // track registers an open peer; false if the engine is closed.

@@ -87,9 +87,9 @@ func (e *Engine) NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	}
 	pc.OnTrack(p.onTrack)
 	forwardCandidates(pc, cfg.OnICECandidate)
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
 		if cfg.OnConnectionStateChange != nil {
-			cfg.OnConnectionStateChange(s)
+			cfg.OnConnectionStateChange(currentState(pc))
 		}
 	})
 	return p, nil

@@ -26,7 +26,8 @@ import (
 //     filmstrip, and the frames that arrive are larger;
 //  5. a screen share appears as its own tile for the others and goes away;
 //  6. when the signaling connection drops, the page shows the reconnect
-//     banner and rejoins on its own, hand still raised, media flowing;
+//     banner and recovers on its own (resuming its session), hand still
+//     raised, media flowing;
 //  7. leaving removes the tile for the others.
 func TestMeeting(t *testing.T) {
 	base := startMeetingServer(t)
@@ -305,14 +306,15 @@ func checkScreenShare(t *testing.T, alice *person, others ...*person) {
 }
 
 // checkRejoin closes p's signaling socket under it: the banner shows, the
-// page rejoins with a new session and the meeting goes on.
+// page recovers in place (resuming its session, or rejoining with a new
+// one) and the meeting goes on.
 func checkRejoin(t *testing.T, p *person, others ...*person) {
 	t.Helper()
 	var pageID string
 	p.page.Eval(`window.parleyPageID = Math.random().toString(36); window.parleyPageID`, &pageID)
 	p.page.Eval(`window.parleyDebug.view.session.signal.ws.close(); true`, nil)
-	p.page.WaitJS(visible(`[data-testid="reconnect-banner"]`)+` || window.parleyDebug.rejoins > 0`, joinWait)
-	p.page.WaitJS(`window.parleyDebug.rejoins === 1 && window.parleyDebug.state === "joined"`, joinWait)
+	p.page.WaitJS(visible(`[data-testid="reconnect-banner"]`)+` || window.parleyDebug.rejoins + window.parleyDebug.resumes > 0`, joinWait)
+	p.page.WaitJS(`window.parleyDebug.rejoins + window.parleyDebug.resumes === 1 && window.parleyDebug.state === "joined"`, joinWait)
 	var same string
 	p.page.Eval(`window.parleyPageID`, &same)
 	if same != pageID {

@@ -28,6 +28,7 @@ type serveFlags struct {
 	logLevel    string
 	room        string
 	nats        string
+	turn        bool
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -43,6 +44,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (env PARLEY_LOG_LEVEL)")
 	fs.StringVar(&f.room, "room", "demo", "room whose URL dev mode prints")
 	fs.StringVar(&f.nats, "nats", "", "NATS URL(s) of the cluster to join, e.g. nats://127.0.0.1:4222 (env PARLEY_NATS; other cascade settings in the config file)")
+	fs.BoolVar(&f.turn, "turn", false, "run the embedded TURN server (UDP and TCP 3478; on localhost in dev mode) (env PARLEY_TURN=1)")
 }
 
 // loadConfig builds the server config: defaults, then the file, then the
@@ -113,6 +115,13 @@ func applyEnv(cfg *server.Config, getenv func(string) string) error {
 	if v := getenv("PARLEY_NATS"); v != "" {
 		cfg.Cascade.URL = v
 	}
+	if v := getenv("PARLEY_TURN"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_TURN: %w", err)
+		}
+		cfg.TURN.Enabled = on
+	}
 	return nil
 }
 
@@ -150,6 +159,9 @@ func applyFlags(cfg *server.Config, f *serveFlags, set map[string]bool) error {
 	}
 	if set["nats"] {
 		cfg.Cascade.URL = f.nats
+	}
+	if set["turn"] {
+		cfg.TURN.Enabled = f.turn
 	}
 	return nil
 }

@@ -225,15 +225,16 @@ export class Meeting {
   }
 
   // #recover is one reconnect attempt: an ICE restart first when only the
-  // media broke, else (or when that fails) a rejoin with a new session.
-  // Resuming the signaling session (JoinRequest.resume_token) slots in here
-  // before the rejoin.
+  // media broke, a resume of the session on a new signaling connection when
+  // that dropped, else (or when those fail) a rejoin with a new session.
   async #recover(attempt) {
     this.#setState("reconnecting", "Reconnecting…");
     const old = this.session;
     const signalUp = old && old.signal && !old.signal.closed;
     if (attempt === 1 && signalUp && await this.#iceRestart(old)) {
       this.debug.iceRestarts++;
+    } else if (!signalUp && old && await this.#resume(old)) {
+      this.debug.resumes++;
     } else {
       await this.#connect();
       this.debug.rejoins++;
@@ -241,10 +242,26 @@ export class Meeting {
     this.#setState("joined", `In ${this.room}`);
   }
 
+  // #resume continues the session on a new signaling connection: same
+  // participant, PeerConnections and tiles; the room as it is now comes
+  // with the JoinResponse. False when the server no longer has the session.
+  async #resume(session) {
+    try {
+      const join = await session.resume();
+      this.store.self = join.participant;
+      this.store.replaceAll(join.otherParticipants || []);
+      this.#renderPeople();
+      return true;
+    } catch (err) {
+      console.warn("parley: resuming the session failed:", err);
+      return false;
+    }
+  }
+
   async #iceRestart(session) {
     const connected = () => Object.values(session.pcs).every((pc) => pc && pc.connectionState === "connected");
     try {
-      await Promise.race([session.restartIce(), new Promise((_, rej) => setTimeout(() => rej(new Error("timeout")), iceRestartTimeout))]);
+      await Promise.race([session.restartIce(true), new Promise((_, rej) => setTimeout(() => rej(new Error("timeout")), iceRestartTimeout))]);
     } catch {
       return false;
     }

@@ -26,6 +26,7 @@ const debug = {
   pcs: { publisher: null, subscriber: null },
   rejoins: 0, // recoveries by a new session
   iceRestarts: 0, // recoveries by an ICE restart
+  resumes: 0, // recoveries by resuming the session on a new signaling connection
 };
 Object.defineProperty(debug, "view", { enumerable: false, writable: true, value: null });
 Object.defineProperties(debug, {

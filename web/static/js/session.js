@@ -41,6 +41,12 @@ export function parseMsids(sdp) {
   return map;
 }
 
+// iceServersOf maps a JoinResponse's ICE servers (TURN with credentials
+// minted for this join) to RTCIceServer entries.
+function iceServersOf(join) {
+  return (join.iceServers || []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
+}
+
 // preferVP8 puts VP8 first among the codecs of a video transceiver: the SFU
 // rewrites VP8 picture ids when it switches simulcast layers.
 function preferVP8(transceiver) {
@@ -106,8 +112,9 @@ export class Session extends EventTarget {
 
   #wire() {
     const s = this.signal;
+    // After a resume only the new connection speaks for the session.
     const on = (kind, fn) => s.addEventListener(kind, (e) => {
-      if (this.closed) return;
+      if (this.closed || this.signal !== s) return;
       Promise.resolve(fn(e.detail)).catch((err) => console.error(`parley: handling ${kind}:`, err));
     });
     on("offer", (m) => this.#onOffer(m));
@@ -123,14 +130,14 @@ export class Session extends EventTarget {
     });
     for (const kind of serverEvents) on(kind, (m) => this.#emit(kind, m));
     s.addEventListener("close", (e) => {
-      if (!this.closed) this.#lost(`signaling closed${e.detail.reason ? `: ${e.detail.reason}` : ""}`);
+      if (!this.closed && this.signal === s) this.#lost(`signaling closed${e.detail.reason ? `: ${e.detail.reason}` : ""}`);
     });
   }
 
   #createPCs() {
     const join = this.join;
     const config = {
-      iceServers: (join.iceServers || []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential })),
+      iceServers: iceServersOf(join),
       iceTransportPolicy: this.relay || join.iceTransportPolicy === "relay" ? "relay" : "all",
       bundlePolicy: "max-bundle",
     };
@@ -299,7 +306,11 @@ export class Session extends EventTarget {
     await answered;
   }
 
-  restartIce() {
+  // restartIce offers with new ICE credentials on the publisher PC; with
+  // subscriberToo it also asks the server for an ICE-restart offer on the
+  // subscriber PC (SignalRequest.iceRestart), for a network that changed.
+  restartIce(subscriberToo = false) {
+    if (subscriberToo) this.#send({ iceRestart: { target: Target.SUBSCRIBER } });
     return this.negotiate({ iceRestart: true });
   }
 
@@ -311,6 +322,50 @@ export class Session extends EventTarget {
     const done = this.answerWaiters.get(id);
     this.answerWaiters.delete(id);
     if (done) done();
+  }
+
+  // ---- resume ----
+
+  // resume carries this session over to a new signaling connection after
+  // the old one dropped (JoinRequest.resume_token): the server resumes the
+  // participant with its sid, tracks and subscriptions and the
+  // PeerConnections stay as they are; what changed in the room meanwhile is
+  // in the JoinResponse it resolves with. It rejects when the server no
+  // longer has the session (it then joined us afresh, and that participant
+  // leaves again), so that the meeting rejoins instead.
+  async resume() {
+    const resumeToken = this.join && this.join.resumeToken;
+    if (!resumeToken || this.closed) throw new Error("this session cannot be resumed");
+    const signal = new SignalClient(this.url);
+    await signal.connect();
+    let join;
+    try {
+      join = await signal.join(this.token, { room: this.room, resumeToken });
+    } catch (err) {
+      signal.close();
+      throw err;
+    }
+    if (!join.resumed) {
+      signal.leave();
+      setTimeout(() => signal.close(), 100); // let the leave go out
+      throw new Error("the server no longer had the session");
+    }
+    const old = this.signal;
+    this.signal = signal;
+    this.join = join;
+    if (old) old.close();
+    this.#wire();
+    this.lastPong = Date.now();
+    // Fresh TURN credentials.
+    for (const pc of Object.values(this.pcs)) pc.setConfiguration({ ...pc.getConfiguration(), iceServers: iceServersOf(join) });
+    // An offer whose answer may have been lost goes out again, same id.
+    const pub = this.pcs.publisher;
+    if (this.answerWaiters.has(this.pubOfferId) && pub.localDescription) signal.offer(pub.localDescription, this.pubOfferId);
+    // A media connection that died meanwhile restarts ICE.
+    const down = (pc) => pc.connectionState === "disconnected" || pc.connectionState === "failed";
+    if (down(this.pcs.subscriber)) this.#send({ iceRestart: { target: Target.SUBSCRIBER } });
+    if (down(pub)) this.restartIce();
+    return join;
   }
 
   // ---- ICE candidates ----
