@@ -19,6 +19,7 @@ import (
 type childServer struct {
 	cmd                     *exec.Cmd
 	httpPort, grpcPort, udp int
+	config                  string // temporary config file
 	done                    chan error
 }
 
@@ -36,10 +37,20 @@ func startChildServer(ctx context.Context, binary string, log io.Writer) (*child
 	if s.udp, err = freePort("udp"); err != nil {
 		return nil, err
 	}
-	s.cmd = exec.Command(binary, "serve", "--dev", "--log-level", "warn",
+	// ICE-TCP has no flag; a free port keeps it off 7881, which a dev
+	// server (make run) may hold.
+	tcp, err := freePort("tcp")
+	if err != nil {
+		return nil, err
+	}
+	if s.config, err = writeTempConfig(fmt.Sprintf("rtc:\n  tcp_port: %d\n", tcp)); err != nil {
+		return nil, err
+	}
+	s.cmd = exec.Command(binary, "serve", "--dev", "--log-level", "warn", "--config", s.config,
 		"--http-port", strconv.Itoa(s.httpPort), "--grpc-port", strconv.Itoa(s.grpcPort), "--udp-port", strconv.Itoa(s.udp))
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	if err := s.cmd.Start(); err != nil {
+		_ = os.Remove(s.config)
 		return nil, fmt.Errorf("start %s: %w", binary, err)
 	}
 	go func() { s.done <- s.cmd.Wait() }()
@@ -96,6 +107,7 @@ func (s *childServer) grpcURL() string { return "grpc://127.0.0.1:" + strconv.It
 
 // stop asks the server to shut down (SIGTERM) and kills it after 15 s.
 func (s *childServer) stop() {
+	defer os.Remove(s.config)
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.done:
@@ -103,4 +115,18 @@ func (s *childServer) stop() {
 		_ = s.cmd.Process.Signal(os.Kill)
 		<-s.done
 	}
+}
+
+// writeTempConfig writes a server config file and returns its name.
+func writeTempConfig(yaml string) (string, error) {
+	f, err := os.CreateTemp("", "parley-bench-*.yaml")
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.WriteString(yaml); err != nil {
+		_ = f.Close()
+		_ = os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
