@@ -63,7 +63,10 @@ func (s *ridStamper) remove(tr *webrtc.RTPTransceiver) {
 }
 
 // BindLocalStream implements interceptor.Interceptor. Streams that are not
-// simulcast layers pass through untouched.
+// simulcast layers pass through untouched. A layer's RTX retransmissions
+// (written by the NACK responder on the layer's stream, with the RTX SSRC)
+// carry the repaired rid (RFC 8852 section 3.2) instead of the rid: a
+// receiver would take an RTX stream stamped with the rid for a new layer.
 func (s *ridStamper) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
 	s.mu.Lock()
 	l, ok := s.layers[info.SSRC]
@@ -71,13 +74,15 @@ func (s *ridStamper) BindLocalStream(info *interceptor.StreamInfo, writer interc
 	if !ok {
 		return writer
 	}
-	var midID, ridID uint8
+	var midID, ridID, rridID uint8
 	for _, e := range info.RTPHeaderExtensions {
 		switch e.URI {
 		case sdp.SDESMidURI:
 			midID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
 		case sdp.SDESRTPStreamIDURI:
 			ridID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
+		case sdp.SDESRepairRTPStreamIDURI:
+			rridID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
 		}
 	}
 	mid, rid := []byte(l.tr.Mid()), []byte(l.rid)
@@ -87,7 +92,15 @@ func (s *ridStamper) BindLocalStream(info *interceptor.StreamInfo, writer interc
 		if midID != 0 && len(mid) > 0 {
 			_ = h.SetExtension(midID, mid)
 		}
-		if ridID != 0 {
+		switch {
+		case h.SSRC != info.SSRC && h.SSRC == info.SSRCRetransmission:
+			if ridID != 0 {
+				h.DelExtension(ridID)
+			}
+			if rridID != 0 {
+				_ = h.SetExtension(rridID, rid)
+			}
+		case ridID != 0:
 			_ = h.SetExtension(ridID, rid)
 		}
 		return writer.Write(h, payload, a)

@@ -34,6 +34,9 @@ type Config struct {
 	Keys map[string]string `yaml:"keys"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// PProf serves Go's profiler at /debug/pprof/ on the HTTP port (always
+	// on in dev mode, which is localhost only).
+	PProf bool `yaml:"pprof"`
 
 	SFU       sfu.Config       `yaml:"rtc"`
 	Room      room.Config      `yaml:"room"`

@@ -132,6 +132,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	s.observe(mux)
 	mux.Handle("/", web.Handler(web.Config{}))
 	return mux
 }

@@ -27,6 +27,7 @@ func commands() []command {
 		{"room", "administer rooms over gRPC: parley room list|create|delete", runRoom},
 		{"cluster", "run a local dev cluster: in-process NATS and three nodes (make cluster)", runCluster},
 		{"turn", "mint TURN credentials: parley turn credentials --identity I [--ttl 1h]", runTURN},
+		{"loadtest", "load a server with bots and report what they receive", runLoadtest},
 	}
 }
 
