@@ -17,9 +17,10 @@ BIN_DIR := $(CURDIR)/.bin
 PROTO_FILES := $(wildcard proto/parley/v1/*.proto)
 PROTO_OUT   := proto/parleypb
 
-# Debian packages the tests need, as "command:package" pairs: the package is
+# Debian packages the tests need (ffmpeg: loadtest checks that its stamped
+# clips decode), as "command:package" pairs: the package is
 # installed when the command is missing.
-TEST_DEPS := chromium:chromium protoc:protobuf-compiler
+TEST_DEPS := chromium:chromium protoc:protobuf-compiler turnutils_uclient:coturn ffmpeg:ffmpeg
 
 # CI is a 2-core machine: two packages at a time, two parallel tests each.
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m -p 2 -parallel 2
@@ -36,16 +37,20 @@ help: ## List the targets with a one-line description
 run: ## Run a dev server (embedded defaults, localhost only) on http://localhost:7880
 	go run ./cmd/parley serve --dev
 
+.PHONY: cluster
+cluster: ## Run a local cluster: in-process NATS and three dev nodes on http://127.0.0.1:7880, :7980, :8080 (Ctrl-C stops all)
+	go run ./cmd/parley cluster
+
 .PHONY: build
 build: ## Build the server binary into bin/parley
 	go build -o bin/parley ./cmd/parley
 
 .PHONY: test
-test: deps fmt-check vet proto-check ## Everything CI runs: deps, gofmt, vet, proto-check, go test -race
+test: deps lint proto-check ## Everything CI runs: deps, gofmt, vet, staticcheck, proto-check, go test -race
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: deps
-deps: ## Install the Debian packages tests need (chromium, protoc) when missing
+deps: ## Install the Debian packages tests need (chromium, protoc, coturn) when missing
 	@missing=""; \
 	for pair in $(TEST_DEPS); do \
 		cmd=$${pair%%:*}; pkg=$${pair#*:}; \
@@ -78,9 +83,27 @@ vet: ## Run go vet on every package
 lint: fmt-check vet ## gofmt check, go vet and staticcheck (pinned)
 	go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# make bench: the sfu micro-benchmarks (with the SRTP+UDP floor), then the
+# load scenarios of `parley loadtest bench` against a child server on
+# loopback, one summary table, and the top of the server's CPU profile in
+# the 100-subscriber scenario. About 5 minutes on 2 cores; output in bin/bench.
+BENCH_DIR := bin/bench
+
 .PHONY: bench
-bench: ## Run the sfu benchmarks with allocation counts
-	go test -run '^$$' -bench . -benchmem ./sfu/...
+bench: ## Benchmarks: sfu micro-benchmarks and floor, then load scenarios with bots (~5 min)
+	@mkdir -p $(BENCH_DIR)
+	go build -o bin/parley ./cmd/parley
+	go test -run '^$$' -bench . -benchmem -count 1 ./sfu/... | tee $(BENCH_DIR)/sfu.txt
+	bin/parley loadtest bench --server-binary bin/parley --sfu-bench $(BENCH_DIR)/sfu.txt --out $(BENCH_DIR) | tee $(BENCH_DIR)/summary.txt
+	@if [ -s $(BENCH_DIR)/server-cpu.pprof ]; then \
+		echo; echo "Server CPU profile, 1 pub -> 100 subs (top 25 by cumulative and flat time):"; \
+		go tool pprof -top -cum -nodecount=25 bin/parley $(BENCH_DIR)/server-cpu.pprof 2>/dev/null | tee $(BENCH_DIR)/profile-cum.txt; \
+		go tool pprof -top -nodecount=25 bin/parley $(BENCH_DIR)/server-cpu.pprof 2>/dev/null | tee $(BENCH_DIR)/profile-flat.txt; \
+	fi
+	@if [ -s $(BENCH_DIR)/bots-cpu.pprof ]; then \
+		echo; echo "Bots' CPU profile, same window (top 15 by flat time):"; \
+		go tool pprof -top -nodecount=15 bin/parley $(BENCH_DIR)/bots-cpu.pprof 2>/dev/null | tee $(BENCH_DIR)/profile-bots.txt; \
+	fi
 
 # protoc and the pinned plugins; a plugin is reinstalled when its version
 # differs from the pin.
@@ -111,6 +134,11 @@ proto-check: proto-tools ## Fail when proto/parleypb is stale (regenerates into 
 		echo "proto-check: $(PROTO_OUT) is stale: run 'make proto' and commit the result" >&2; exit 1; \
 	fi; \
 	echo "proto-check: $(PROTO_OUT) is up to date"
+
+.PHONY: screenshots
+screenshots: ## Retake the README screenshots (docs/screenshots) from the browser tests
+	mkdir -p docs/screenshots
+	go test -count=1 -run 'TestMeeting|TestPrejoin' ./web -args -screenshots=$(CURDIR)/docs/screenshots
 
 .PHONY: clean
 clean: ## Remove build output and test artefacts

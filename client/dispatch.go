@@ -29,7 +29,7 @@ func (r *Room) handle(resp *parleypb.SignalResponse) {
 		r.fail(Disconnected{Reason: m.Leave.GetReason(), Message: m.Leave.GetMessage(), CanReconnect: m.Leave.GetCanReconnect()})
 	case *parleypb.SignalResponse_IceRestart:
 		if m.IceRestart.GetTarget() == parleypb.SignalTarget_SIGNAL_TARGET_PUBLISHER {
-			r.warnIf("restart publisher ICE", r.pub.negotiate(true))
+			r.warnIf("restart publisher ICE", r.pub.restartICE())
 		} // the server offers the subscriber restart itself
 	case *parleypb.SignalResponse_ParticipantJoined:
 		r.state.participantJoined(m.ParticipantJoined.GetParticipant())

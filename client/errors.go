@@ -39,6 +39,10 @@ var (
 	// ErrNegotiation wraps failures to create or apply a session
 	// description or ICE candidate.
 	ErrNegotiation = errors.New("client: negotiation failed")
+	// ErrResumeFailed is the cause of a disconnect when the session could
+	// not be resumed after its signaling connection dropped (the server no
+	// longer had it, or refused the join).
+	ErrResumeFailed = errors.New("client: session could not be resumed")
 )
 
 // Error is an ErrorResponse of the server: a stable code and a message for

@@ -114,6 +114,17 @@ type PeerConnectionStateChanged struct {
 	State  webrtc.PeerConnectionState
 }
 
+// Reconnecting: the signaling connection dropped (Err says how) and the
+// Room is resuming its session on a new one; media keeps flowing
+// meanwhile. Reconnected or Disconnected follows.
+type Reconnecting struct{ Err error }
+
+// Reconnected: the session resumed on a new signaling connection, with the
+// same participant, tracks and subscriptions. The view is up to date: what
+// changed in the room meanwhile was reported as the usual events before
+// this one.
+type Reconnected struct{}
+
 // ErrorReceived: an ErrorResponse no call was waiting for, e.g. for a chat
 // message sent without the publishData grant. Errors of subscriptions
 // arrive as SubscriptionFailed instead.
@@ -150,6 +161,8 @@ func (SubscribedQualityChanged) isEvent()   {}
 func (ConnectionQualityChanged) isEvent()   {}
 func (RoomUpdated) isEvent()                {}
 func (PeerConnectionStateChanged) isEvent() {}
+func (Reconnecting) isEvent()               {}
+func (Reconnected) isEvent()                {}
 func (ErrorReceived) isEvent()              {}
 func (EventsDropped) isEvent()              {}
 func (Disconnected) isEvent()               {}

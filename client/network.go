@@ -15,10 +15,13 @@ import (
 // newAPI builds the pion API both PeerConnections share. mDNS is always
 // off by default: it sends multicast off the box and Parley servers never
 // need it. In loopback mode ICE stays on the loopback interface. The
-// stamper is added after the codec setup, also a custom one.
+// stamper comes first, before the codec setup (also a custom one): the
+// first interceptor is the one nearest the transport, so it also sees the
+// retransmissions the NACK responder sends.
 func (c *config) newAPI(loopback bool, stamper *ridStamper) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	ir := &interceptor.Registry{}
+	ir.Add(stamper)
 	if c.mediaEngine != nil {
 		if err := c.mediaEngine(m, ir); err != nil {
 			return nil, fmt.Errorf("client: media engine: %w", err)
@@ -36,7 +39,6 @@ func (c *config) newAPI(loopback bool, stamper *ridStamper) (*webrtc.API, error)
 			return nil, fmt.Errorf("client: register interceptors: %w", err)
 		}
 	}
-	ir.Add(stamper)
 	var se webrtc.SettingEngine
 	se.LoggerFactory = pionLogs{l: c.logger}
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

@@ -39,6 +39,9 @@ type config struct {
 	clientInfo     *parleypb.ClientInfo
 	resumeToken    string
 	tlsConfig      *tls.Config
+	// reconnectWindow is how long a dropped session is resumed for; zero
+	// disables resuming.
+	reconnectWindow time.Duration
 
 	iceServers    []webrtc.ICEServer
 	iceServersSet bool
@@ -51,11 +54,12 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		autoSubscribe:  true,
-		eventBuffer:    DefaultEventBuffer,
-		requestTimeout: DefaultRequestTimeout,
-		logger:         slog.New(slog.DiscardHandler),
-		clientInfo:     &parleypb.ClientInfo{Sdk: sdkName, Version: sdkVersion},
+		autoSubscribe:   true,
+		eventBuffer:     DefaultEventBuffer,
+		requestTimeout:  DefaultRequestTimeout,
+		reconnectWindow: DefaultReconnectWindow,
+		logger:          slog.New(slog.DiscardHandler),
+		clientInfo:      &parleypb.ClientInfo{Sdk: sdkName, Version: sdkVersion},
 	}
 }
 
@@ -101,9 +105,26 @@ func WithClientInfo(sdk, version string) Option {
 	return func(c *config) { c.clientInfo = &parleypb.ClientInfo{Sdk: sdk, Version: version} }
 }
 
-// WithResumeToken resumes an earlier session (JoinRequest.resume_token),
-// taken from Room.ResumeToken of the lost session.
+// WithResumeToken sends JoinRequest.resume_token with the first join. The
+// server then takes over the participant that token belongs to (its
+// PeerConnections included), so this is for a client that carries its
+// media state over on its own; a Room resumes its own session by itself
+// (see WithReconnect).
 func WithResumeToken(token string) Option { return func(c *config) { c.resumeToken = token } }
+
+// WithReconnect sets how long a Room tries to resume its session when its
+// signaling connection drops (default DefaultReconnectWindow, the server's
+// default resume grace): it reconnects with its resume token and keeps its
+// participant, PeerConnections, tracks and subscriptions, reporting
+// Reconnecting and Reconnected. Zero disables it: a dropped connection
+// then ends the Room with Disconnected at once.
+func WithReconnect(window time.Duration) Option {
+	return func(c *config) {
+		if window >= 0 {
+			c.reconnectWindow = window
+		}
+	}
+}
 
 // WithTLSConfig sets the TLS configuration for grpcs://, wss:// and
 // https:// URLs (e.g. a test CA). Default: system roots.

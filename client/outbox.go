@@ -45,11 +45,11 @@ func (o *outbox) push(out outgoing) error {
 	return nil
 }
 
-// run writes queued requests until ctx is done or a write fails; it
-// returns the write error (nil when ctx ended). Requests still queued then
-// are failed with ErrClosed.
+// run writes queued requests to tr until ctx is done or a write fails; it
+// returns the write error (nil when ctx ended). The request that failed and
+// those after it stay queued for the next connection (the Room resumes its
+// session on a new one); only close fails them.
 func (o *outbox) run(ctx context.Context, tr transport) error {
-	defer o.close()
 	for {
 		select {
 		case <-ctx.Done():
@@ -65,16 +65,35 @@ func (o *outbox) run(ctx context.Context, tr transport) error {
 				break
 			}
 			for i, out := range batch {
-				err := tr.Send(out.req)
-				if out.written != nil {
-					out.written <- err
+				if ctx.Err() != nil {
+					o.requeue(batch[i:])
+					return nil
 				}
-				if err != nil {
-					failAll(batch[i+1:])
+				if err := tr.Send(out.req); err != nil {
+					o.requeue(batch[i:])
 					return err
+				}
+				if out.written != nil {
+					out.written <- nil
 				}
 			}
 		}
+	}
+}
+
+// requeue puts unsent requests back in front of the queue and wakes the
+// next writer.
+func (o *outbox) requeue(outs []outgoing) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		failAll(outs)
+		return
+	}
+	o.queue = append(append([]outgoing(nil), outs...), o.queue...)
+	select {
+	case o.wake <- struct{}{}:
+	default:
 	}
 }
 

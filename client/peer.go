@@ -33,8 +33,11 @@ func newPeer(api *webrtc.API, rc webrtc.Configuration, target parleypb.SignalTar
 		return nil, fmt.Errorf("client: new %s PeerConnection: %w", targetName(target), err)
 	}
 	p := &peer{pc: pc, target: target}
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		onState(PeerConnectionStateChanged{Target: target, State: st})
+	// pion runs this handler in a goroutine per change, so two quick
+	// changes may be handled in either order: report the state as it is
+	// when the handler runs, and the last handler reports the last state.
+	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
+		onState(PeerConnectionStateChanged{Target: target, State: pc.ConnectionState()})
 	})
 	pc.OnICECandidate(func(c *webrtc.ICECandidate) {
 		tr := &parleypb.TrickleRequest{Target: target}

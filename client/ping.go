@@ -20,10 +20,10 @@ func pingTimes(join *parleypb.JoinResponse) (interval, timeout time.Duration) {
 	return interval, timeout
 }
 
-// pingLoop sends a Ping every interval and ends the session when no Pong
+// pingLoop sends a Ping every interval on l and gives l up when no Pong
 // arrived for longer than the timeout.
-func (r *Room) pingLoop() {
-	interval, timeout := pingTimes(r.join)
+func (r *Room) pingLoop(l *link) {
+	interval, timeout := pingTimes(l.join)
 	ping := time.NewTicker(interval)
 	defer ping.Stop()
 	// Check more often than the timeout so that it is noticed in time.
@@ -31,11 +31,11 @@ func (r *Room) pingLoop() {
 	defer check.Stop()
 	for {
 		select {
-		case <-r.ctx.Done():
+		case <-l.ctx.Done():
 			return
 		case now := <-check.C:
 			if silent := now.Sub(time.Unix(0, r.lastPong.Load())); silent > timeout {
-				r.fail(Disconnected{
+				r.linkLost(l, Disconnected{
 					Reason: parleypb.LeaveReason_LEAVE_REASON_CONNECTION_LOST,
 					Err:    fmt.Errorf("%w for %v (timeout %v)", ErrPingTimeout, silent.Round(time.Millisecond), timeout),
 				})

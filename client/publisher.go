@@ -22,8 +22,10 @@ type publisher struct {
 	negotiating bool
 	again       bool
 	restart     bool
-	tracks      map[string]*LocalTrack // by sid
-	pending     map[string]uint32      // cid -> request id of its AddTrackRequest
+	restarting  bool                         // the outstanding offer restarts ICE
+	lastOffer   *parleypb.SessionDescription // the outstanding offer, sent again after a resume
+	tracks      map[string]*LocalTrack       // by sid
+	pending     map[string]uint32            // cid -> request id of its AddTrackRequest
 }
 
 func newPublisher(r *Room, api *webrtc.API, rc webrtc.Configuration) (*publisher, error) {
@@ -57,19 +59,45 @@ func (p *publisher) offerLocked() error {
 	if err != nil {
 		return fmt.Errorf("%w: publisher: create offer: %v", ErrNegotiation, err)
 	}
-	p.restart = false
+	p.restarting, p.restart = p.restart, false
 	p.offerID++
 	p.negotiating = true
+	p.lastOffer = sessionDescription(offer, p.offerID)
 	// Queue the offer before SetLocalDescription starts gathering, so the
 	// server never gets a candidate ahead of its description.
-	p.r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Offer{
-		Offer: sessionDescription(offer, p.offerID),
-	}})
+	p.r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Offer{Offer: clone(p.lastOffer)}})
 	if err := p.pc.SetLocalDescription(offer); err != nil {
 		p.negotiating = false
 		return fmt.Errorf("%w: publisher: set local offer: %v", ErrNegotiation, err)
 	}
 	return nil
+}
+
+// restartICE offers with new ICE credentials, unless such an offer is out
+// already (the client and the server both noticed the dead transport).
+func (p *publisher) restartICE() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.negotiating && p.restarting {
+		return nil
+	}
+	p.restart = true
+	if p.negotiating {
+		p.again = true
+		return nil
+	}
+	return p.offerLocked()
+}
+
+// resendOffer sends the outstanding offer again after a resume: the
+// server may never have got it, or its answer may have been lost. The
+// server answers it again either way; the id is the same.
+func (p *publisher) resendOffer() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.negotiating && p.lastOffer != nil {
+		p.r.sendAsync(&parleypb.SignalRequest{Message: &parleypb.SignalRequest_Offer{Offer: clone(p.lastOffer)}})
+	}
 }
 
 // handleAnswer applies the server's answer to the outstanding offer. An
@@ -81,7 +109,7 @@ func (p *publisher) handleAnswer(sd *parleypb.SessionDescription) error {
 		p.r.log.Debug("dropping stale publisher answer", "id", sd.GetId(), "offer", p.offerID)
 		return nil
 	}
-	p.negotiating = false
+	p.negotiating, p.restarting = false, false
 	err := p.setRemote(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: sd.GetSdp()})
 	if p.again {
 		p.again = false
@@ -99,7 +127,7 @@ func (p *publisher) offerRefused() {
 	if !p.negotiating {
 		return
 	}
-	p.negotiating = false
+	p.negotiating, p.restarting = false, false
 	if err := p.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
 		p.r.log.Warn("publisher: roll back refused offer", "err", err)
 	}

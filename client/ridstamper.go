@@ -72,8 +72,11 @@ func (s *ridStamper) remove(tr *webrtc.RTPTransceiver) {
 	}
 }
 
-// BindLocalStream implements interceptor.Interceptor. Streams that are not
-// simulcast layers pass through untouched.
+// BindLocalStream implements interceptor.Interceptor. Streams not
+// registered (single-layer video) pass through untouched. A layer's RTX retransmissions
+// (written by the NACK responder on the layer's stream, with the RTX SSRC)
+// carry the repaired rid (RFC 8852 section 3.2) instead of the rid: a
+// receiver would take an RTX stream stamped with the rid for a new layer.
 func (s *ridStamper) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
 	s.mu.Lock()
 	l, ok := s.layers[info.SSRC]
@@ -81,13 +84,15 @@ func (s *ridStamper) BindLocalStream(info *interceptor.StreamInfo, writer interc
 	if !ok {
 		return writer
 	}
-	var midID, ridID, levelID uint8
+	var midID, ridID, rridID, levelID uint8
 	for _, e := range info.RTPHeaderExtensions {
 		switch e.URI {
 		case sdp.SDESMidURI:
 			midID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
 		case sdp.SDESRTPStreamIDURI:
 			ridID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
+		case sdp.SDESRepairRTPStreamIDURI:
+			rridID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
 		case sdp.AudioLevelURI:
 			levelID = uint8(e.ID) //nolint:gosec // extension ids are 1..255
 		}
@@ -103,7 +108,15 @@ func (s *ridStamper) BindLocalStream(info *interceptor.StreamInfo, writer interc
 			if midID != 0 && len(mid) > 0 {
 				_ = h.SetExtension(midID, mid)
 			}
-			if ridID != 0 {
+			switch {
+			case h.SSRC != info.SSRC && h.SSRC == info.SSRCRetransmission:
+				if ridID != 0 {
+					h.DelExtension(ridID)
+				}
+				if rridID != 0 {
+					_ = h.SetExtension(rridID, rid)
+				}
+			case ridID != 0:
 				_ = h.SetExtension(ridID, rid)
 			}
 		}

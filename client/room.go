@@ -21,10 +21,14 @@ const leaveWait = 2 * time.Second
 // methods are safe for concurrent use. Every goroutine it starts ends
 // before Close (or Leave) returns.
 type Room struct {
-	cfg  config
-	log  *slog.Logger
-	tr   transport
-	join *parleypb.JoinResponse
+	cfg   config
+	log   *slog.Logger
+	ep    endpoint
+	token string
+
+	linkMu sync.Mutex
+	link   *link                  // the signaling connection now
+	join   *parleypb.JoinResponse // of the last join or resume
 
 	ctx    context.Context // ends when the session ends
 	cancel context.CancelFunc
@@ -40,10 +44,11 @@ type Room struct {
 
 	lastPong atomic.Int64 // unix nanoseconds
 	rtt      atomic.Int64 // nanoseconds
+	leaving  atomic.Bool  // Leave was called: a lost connection is not resumed
+	ice      iceWatch
 
 	failOnce   sync.Once
 	disc       Disconnected // written once by fail, read after done
-	readerDone chan struct{}
 	finishOnce sync.Once
 	done       chan struct{}
 }
@@ -72,27 +77,29 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Roo
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	r := &Room{
-		cfg:        cfg,
-		log:        cfg.logger.With("sdk", "parley-client"),
-		ctx:        rctx,
-		cancel:     cancel,
-		reqs:       newRequests(),
-		out:        newOutbox(),
-		events:     newEventQueue(cfg.eventBuffer),
-		readerDone: make(chan struct{}),
-		done:       make(chan struct{}),
+		cfg:    cfg,
+		log:    cfg.logger.With("sdk", "parley-client"),
+		ep:     ep,
+		token:  token,
+		ctx:    rctx,
+		cancel: cancel,
+		reqs:   newRequests(),
+		out:    newOutbox(),
+		events: newEventQueue(cfg.eventBuffer),
+		done:   make(chan struct{}),
 	}
 	stop := context.AfterFunc(ctx, cancel)
-	err = r.handshake(ep, token)
+	l, err := r.dialLink(token, cfg.resumeToken, 0)
 	if !stop() {
 		err = fmt.Errorf("client: connect: %w", context.Cause(ctx))
 	}
 	if err == nil {
+		r.join = l.join
 		err = r.setup(ep)
 	}
 	if err != nil {
-		if r.tr != nil {
-			_ = r.tr.Close()
+		if l != nil {
+			l.close()
 		}
 		if r.pub != nil {
 			_ = r.pub.close()
@@ -103,40 +110,8 @@ func Connect(ctx context.Context, serverURL, token string, opts ...Option) (*Roo
 		cancel()
 		return nil, err
 	}
-	r.start()
+	r.startLink(l)
 	return r, nil
-}
-
-// handshake opens the stream and exchanges JoinRequest / JoinResponse.
-func (r *Room) handshake(ep endpoint, token string) error {
-	tr, err := dial(r.ctx, ep, &r.cfg)
-	if err != nil {
-		return err
-	}
-	r.tr = tr
-	auto := r.cfg.autoSubscribe
-	req := &parleypb.SignalRequest{Message: &parleypb.SignalRequest_Join{Join: &parleypb.JoinRequest{
-		Token:         token,
-		AutoSubscribe: &auto,
-		Client:        r.cfg.clientInfo,
-		ResumeToken:   r.cfg.resumeToken,
-	}}}
-	id, _ := r.reqs.assign(req, false)
-	if err := tr.Send(req); err != nil {
-		return fmt.Errorf("client: send join: %w", err)
-	}
-	resp, err := tr.Recv()
-	if err != nil {
-		return fmt.Errorf("client: join: %w", err)
-	}
-	switch m := resp.GetMessage().(type) {
-	case *parleypb.SignalResponse_Join:
-		r.join = m.Join
-		return nil
-	case *parleypb.SignalResponse_Error:
-		return errorFromResponse(m.Error, id, "join")
-	}
-	return fmt.Errorf("%w: first response is %T, want join", ErrProtocol, resp.GetMessage())
 }
 
 // setup builds the PeerConnections and the state from the JoinResponse.
@@ -155,31 +130,6 @@ func (r *Room) setup(ep endpoint) error {
 		return err
 	}
 	return nil
-}
-
-func (r *Room) start() {
-	r.lastPong.Store(time.Now().UnixNano())
-	r.group.Go(r.readLoop)
-	r.group.Go(func() {
-		if err := r.out.run(r.ctx, r.tr); err != nil && r.ctx.Err() == nil {
-			r.fail(Disconnected{Reason: parleypb.LeaveReason_LEAVE_REASON_CONNECTION_LOST, Err: err})
-		}
-	})
-	r.group.Go(r.pingLoop)
-}
-
-func (r *Room) readLoop() {
-	defer close(r.readerDone)
-	for {
-		resp, err := r.tr.Recv()
-		if err != nil {
-			if r.ctx.Err() == nil {
-				r.fail(Disconnected{Reason: parleypb.LeaveReason_LEAVE_REASON_CONNECTION_LOST, Err: err})
-			}
-			return
-		}
-		r.handle(resp)
-	}
 }
 
 // fail ends the session once: no new goroutines, the context is
@@ -201,17 +151,20 @@ func (r *Room) fail(d Disconnected) {
 func (r *Room) finish() {
 	r.finishOnce.Do(func() {
 		r.cancel()
-		_ = r.tr.Close()
-		// The reader may be applying an offer right now; pion creates ICE
-		// agents lazily there, and one made after the close would leak.
-		// Closing the transport ends the reader at its next Recv.
-		<-r.readerDone
+		if l := r.currentLink(); l != nil {
+			l.close()
+			// The reader may be applying an offer right now; pion creates
+			// ICE agents lazily there, and one made after the close would
+			// leak. Closing the transport ends the reader at its next Recv.
+			l.wg.Wait()
+		}
 		if err := r.pub.close(); err != nil {
 			r.log.Debug("close publisher", "err", err)
 		}
 		if err := r.sub.close(); err != nil {
 			r.log.Debug("close subscriber", "err", err)
 		}
+		r.out.close()
 		r.group.wait()
 		r.state.close()
 		r.events.close(r.disc)
@@ -231,6 +184,7 @@ func (r *Room) Close() error {
 // Leave sends a LeaveRequest, waits (bounded by ctx and 2 s) for the server
 // to acknowledge it, then closes like Close.
 func (r *Room) Leave(ctx context.Context) error {
+	r.leaving.Store(true)
 	req := &parleypb.SignalRequest{Message: &parleypb.SignalRequest_Leave{Leave: &parleypb.LeaveRequest{
 		Reason: parleypb.LeaveReason_LEAVE_REASON_CLIENT_REQUEST,
 	}}}
@@ -245,9 +199,11 @@ func (r *Room) Leave(ctx context.Context) error {
 		}
 	}
 	if err == nil {
+		// The server's LeaveResponse (or the end of the stream) ends the
+		// session.
 		t := time.NewTimer(leaveWait)
 		select {
-		case <-r.readerDone:
+		case <-r.ctx.Done():
 		case <-ctx.Done():
 		case <-t.C:
 		}
@@ -281,14 +237,6 @@ func (r *Room) Disconnected() (Disconnected, bool) {
 // (Participants, RemoteTracks, ...) is always current, whether or not
 // events are read.
 func (r *Room) Events() <-chan Event { return r.events.ch }
-
-// peerState reports a PeerConnection state change, except during teardown,
-// where Disconnected says it all.
-func (r *Room) peerState(e PeerConnectionStateChanged) {
-	if r.ctx.Err() == nil {
-		r.events.push(e)
-	}
-}
 
 // sendAsync is send for internal requests (candidates, answers, pings)
 // whose callers have nobody to report a closed room to.

@@ -316,6 +316,7 @@ func TestServerEndsSession(t *testing.T) {
 		name   string
 		join   func() *parleypb.JoinResponse
 		server func(t *testing.T, s *fakeSession)
+		opts   []Option
 		want   Disconnected
 		errIs  error
 	}{
@@ -333,6 +334,7 @@ func TestServerEndsSession(t *testing.T) {
 			name:   "stream dropped",
 			join:   basicJoin,
 			server: func(t *testing.T, s *fakeSession) { s.close() },
+			opts:   []Option{WithReconnect(0)}, // resume_test.go resumes
 			want:   Disconnected{Reason: parleypb.LeaveReason_LEAVE_REASON_CONNECTION_LOST},
 			errIs:  ErrConnectionLost,
 		},
@@ -344,13 +346,14 @@ func TestServerEndsSession(t *testing.T) {
 				return j
 			},
 			server: func(t *testing.T, s *fakeSession) {}, // never answers pings
+			opts:   []Option{WithReconnect(0)},
 			want:   Disconnected{Reason: parleypb.LeaveReason_LEAVE_REASON_CONNECTION_LOST},
 			errIs:  ErrPingTimeout,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, sess := connect(t, srv, srv.grpcURL, tt.join())
+			r, sess := connect(t, srv, srv.grpcURL, tt.join(), tt.opts...)
 			tt.server(t, sess)
 			got := lastEvent(t, r)
 			if tt.errIs != nil && !errors.Is(got.Err, tt.errIs) {

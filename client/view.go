@@ -20,8 +20,17 @@ func (r *Room) Participant(identity string) *parleypb.ParticipantInfo {
 
 // JoinResponse is the server's answer to the join (ICE servers, server
 // version, node id, ping settings).
-func (r *Room) JoinResponse() *parleypb.JoinResponse { return clone(r.join) }
+func (r *Room) JoinResponse() *parleypb.JoinResponse {
+	r.linkMu.Lock()
+	defer r.linkMu.Unlock()
+	return clone(r.join)
+}
 
-// ResumeToken resumes this session from a new Connect (WithResumeToken)
-// after the signaling connection dropped.
-func (r *Room) ResumeToken() string { return r.join.GetResumeToken() }
+// ResumeToken is the server's token for resuming this session, which the
+// Room does by itself when its signaling connection drops (see
+// WithReconnect).
+func (r *Room) ResumeToken() string {
+	r.linkMu.Lock()
+	defer r.linkMu.Unlock()
+	return r.join.GetResumeToken()
+}

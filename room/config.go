@@ -17,6 +17,14 @@ type Config struct {
 	MaxTracks int `yaml:"max_tracks"`
 	// MaxRooms on this node; zero means no limit.
 	MaxRooms int `yaml:"max_rooms"`
+	// ReconnectGrace is how long a participant whose media transport died
+	// (a PeerConnection disconnected or failed) has to restart ICE before
+	// it leaves for everyone.
+	ReconnectGrace time.Duration `yaml:"reconnect_grace"`
+	// ResumeGrace is how long a participant whose signaling connection
+	// dropped stays in the room awaiting a resume (its media still flows
+	// meanwhile); one whose media is down too leaves at once.
+	ResumeGrace time.Duration `yaml:"resume_grace"`
 }
 
 // DefaultConfig returns the production defaults.
@@ -27,5 +35,7 @@ func DefaultConfig() Config {
 		MaxParticipants: 100,
 		MaxTracks:       8,
 		MaxRooms:        0,
+		ReconnectGrace:  20 * time.Second,
+		ResumeGrace:     10 * time.Second,
 	}
 }

@@ -68,6 +68,12 @@ type LeaveEvent struct {
 	Message string
 }
 
+// ICERestartEvent: one of the participant's PeerConnections lost its
+// transport. For the publisher PC the client must restart ICE (an offer
+// with new credentials); for the subscriber PC the server sends an
+// ICE-restart offer itself and this only informs.
+type ICERestartEvent struct{ Subscriber bool }
+
 // RoomUpdatedEvent: room metadata or counts changed.
 type RoomUpdatedEvent struct{ Room RoomInfo }
 
@@ -82,3 +88,4 @@ func (OfferEvent) isEvent()              {}
 func (CandidateEvent) isEvent()          {}
 func (LeaveEvent) isEvent()              {}
 func (RoomUpdatedEvent) isEvent()        {}
+func (ICERestartEvent) isEvent()         {}

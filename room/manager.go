@@ -28,6 +28,8 @@ type Manager struct {
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
+	// cluster, when set (SetCluster, before use), spans rooms over nodes.
+	cluster Cluster
 	// wg tracks the goroutines rooms start (track watchers, removals).
 	wg sync.WaitGroup
 }
@@ -55,6 +57,9 @@ func (m *Manager) CreateRoom(name string, opts RoomOptions) (*Room, error) {
 		var err error
 		r, err = m.createLocked(name, opts)
 		m.mu.Unlock()
+		if err == nil {
+			r.announce()
+		}
 		return r, err
 	}
 	m.mu.Unlock()
@@ -137,14 +142,20 @@ func (m *Manager) Join(name string, create bool, params ParticipantParams) (*Par
 
 func (m *Manager) getOrCreate(name string, create bool) (*Room, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if r, ok := m.rooms[name]; ok {
+		m.mu.Unlock()
 		return r, nil
 	}
 	if !create {
+		m.mu.Unlock()
 		return nil, fmt.Errorf("%w: %q", ErrRoomNotFound, name)
 	}
-	return m.createLocked(name, RoomOptions{})
+	r, err := m.createLocked(name, RoomOptions{})
+	m.mu.Unlock()
+	if err == nil {
+		r.announce()
+	}
+	return r, err
 }
 
 // forget drops a closed room from the index.

@@ -39,6 +39,9 @@ type Participant struct {
 	publisher  *sfu.Publisher
 	subscriber *sfu.Subscriber
 	closeOnce  sync.Once
+	// node is the node a remote participant is connected to (remote.go);
+	// empty for a local one, which has the PeerConnections.
+	node string
 
 	// Guarded by room.mu.
 	name       string
@@ -50,6 +53,7 @@ type Participant struct {
 	subs       map[string]*sfu.DownTrack  // by track sid
 	closed     bool
 	trackSeq   int
+	live       liveness
 }
 
 func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
@@ -82,7 +86,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		ResolveTrack:            p.resolveTrack,
 		OnTrack:                 p.onTrack,
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Candidate: c}) },
-		OnConnectionStateChange: p.onConnectionState,
+		OnConnectionStateChange: func(s webrtc.PeerConnectionState) { p.onConnectionState(pcPublisher, s) },
 		OnSubscribedLayers:      p.onSubscribedLayers,
 	})
 	if err != nil {
@@ -92,7 +96,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		ParticipantID:           p.sid,
 		OnOffer:                 func(o webrtc.SessionDescription) { p.sink.Send(OfferEvent{Offer: o}) },
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Subscriber: true, Candidate: c}) },
-		OnConnectionStateChange: p.onConnectionState,
+		OnConnectionStateChange: func(s webrtc.PeerConnectionState) { p.onConnectionState(pcSubscriber, s) },
 		OnStreamState:           p.onStreamState,
 	})
 	if err != nil {
@@ -137,7 +141,8 @@ func (p *Participant) infoLocked() ParticipantInfo {
 		Tracks:     infos,
 		JoinedAt:   p.joinedAt,
 		Permission: p.perm,
-		NodeID:     p.room.m.cfg.NodeID,
+		NodeID:     p.nodeID(),
+		Remote:     p.IsRemote(),
 	}
 }
 
@@ -190,30 +195,29 @@ func (p *Participant) Leave(reason LeaveReason) {
 	p.room.remove(p, reason, "")
 }
 
-// Remove makes the participant leave and tells it why (RoomService).
-func (p *Participant) Remove(reason LeaveReason, message string) {
+// Remove makes the participant leave and tells it why (RoomService). A
+// remote participant is removed by its node, through the cluster.
+func (p *Participant) Remove(reason LeaveReason, message string) error {
+	if p.IsRemote() {
+		if c := p.room.m.cluster; c != nil {
+			return c.RemoveRemote(p.room, p.Info(), reason, message)
+		}
+	}
 	p.room.remove(p, reason, message)
+	return nil
 }
 
 // closeMedia closes both PeerConnections; idempotent.
 func (p *Participant) closeMedia() {
 	p.closeOnce.Do(func() {
+		if p.IsRemote() {
+			return // its PeerConnections are on its own node
+		}
 		if err := p.publisher.Close(); err != nil {
 			p.log.Debug("closing publisher", "err", err)
 		}
 		if err := p.subscriber.Close(); err != nil {
 			p.log.Debug("closing subscriber", "err", err)
 		}
-	})
-}
-
-func (p *Participant) onConnectionState(s webrtc.PeerConnectionState) {
-	if s != webrtc.PeerConnectionStateFailed {
-		return
-	}
-	// Not from inside pion's callback: removing closes this very PC.
-	p.room.m.goTracked(func() {
-		p.log.Info("media transport failed")
-		p.room.remove(p, LeaveConnectionLost, "media connection failed")
 	})
 }

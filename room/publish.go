@@ -149,6 +149,12 @@ func (p *Participant) RemoveTrack(sid string) error {
 // sending.
 func (p *Participant) SetTrackMuted(sid string, muted, byAdmin bool) (TrackInfo, error) {
 	r := p.room
+	if p.IsRemote() {
+		if c := r.m.cluster; c != nil && byAdmin {
+			return c.MuteRemote(r, p.Info(), sid, muted)
+		}
+		return TrackInfo{}, fmt.Errorf("%w: %q is connected to another node", ErrPermissionDenied, p.identity)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := p.checkOpenLocked(); err != nil {
@@ -172,6 +178,7 @@ func (p *Participant) SetTrackMuted(sid string, muted, byAdmin bool) (TrackInfo,
 	ev := TrackMutedEvent{TrackSID: sid, ParticipantSID: p.sid, Muted: muted}
 	if live {
 		r.broadcastLocked(p, ev)
+		r.tellClusterLocked(ev)
 	}
 	if byAdmin {
 		p.sink.Send(ev) // its client must stop sending, published yet or not

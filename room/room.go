@@ -113,15 +113,10 @@ func (r *Room) participantInfosLocked(except *Participant) []ParticipantInfo {
 func (r *Room) update(opts RoomOptions) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if opts.EmptyTimeout > 0 {
-		r.opts.EmptyTimeout = opts.EmptyTimeout
-	}
-	if opts.MaxParticipants > 0 {
-		r.opts.MaxParticipants = opts.MaxParticipants
-	}
-	if opts.Metadata != "" && opts.Metadata != r.opts.Metadata {
-		r.opts.Metadata = opts.Metadata
-		r.broadcastLocked(nil, RoomUpdatedEvent{Room: r.infoLocked()})
+	before := r.opts
+	r.applyOptionsLocked(opts)
+	if r.opts != before {
+		r.tellClusterLocked(RoomUpdatedEvent{Room: r.infoLocked()})
 	}
 }
 
@@ -159,6 +154,7 @@ func (r *Room) join(params ParticipantParams) (*Participant, JoinInfo, error) {
 	r.stopEmptyTimerLocked()
 	info := JoinInfo{Room: r.infoLocked(), Self: p.infoLocked(), Others: r.participantInfosLocked(p)}
 	r.broadcastLocked(p, ParticipantJoinedEvent{Participant: info.Self})
+	r.tellClusterLocked(ParticipantJoinedEvent{Participant: info.Self})
 	if p.autoSubscribe && p.perm.CanSubscribe {
 		for _, t := range r.tracks {
 			if t.owner != p && t.source != nil {
@@ -195,6 +191,7 @@ func (r *Room) remove(p *Participant, reason LeaveReason, message string) {
 func (r *Room) removeLocked(p *Participant, reason LeaveReason, message string) {
 	delete(r.participants, p.identity)
 	p.closed = true
+	p.live.stop()
 	for _, t := range p.tracks {
 		r.unpublishLocked(t)
 	}
@@ -202,7 +199,11 @@ func (r *Room) removeLocked(p *Participant, reason LeaveReason, message string) 
 	for sid := range p.subs {
 		p.unsubscribeLocked(sid)
 	}
-	r.broadcastLocked(p, ParticipantLeftEvent{SID: p.sid, Identity: p.identity, Reason: reason})
+	left := ParticipantLeftEvent{SID: p.sid, Identity: p.identity, Reason: reason}
+	r.broadcastLocked(p, left)
+	if !p.IsRemote() {
+		r.tellClusterLocked(left)
+	}
 	if reason != LeaveClientRequest {
 		p.sink.Send(LeaveEvent{Reason: reason, Message: message})
 	}
@@ -225,7 +226,11 @@ func (r *Room) unpublishLocked(t *publishedTrack) {
 		}
 	}
 	if t.source != nil {
-		r.broadcastLocked(t.owner, TrackUnpublishedEvent{TrackSID: t.info.SID, ParticipantSID: t.owner.sid})
+		ev := TrackUnpublishedEvent{TrackSID: t.info.SID, ParticipantSID: t.owner.sid}
+		r.broadcastLocked(t.owner, ev)
+		if !t.owner.IsRemote() {
+			r.tellClusterLocked(ev)
+		}
 	}
 }
 
@@ -235,6 +240,9 @@ func (r *Room) publishLocked(t *publishedTrack) {
 	t.owner.tracks[t.info.SID] = t
 	r.watchSpeakerLocked(t)
 	r.broadcastLocked(t.owner, TrackPublishedEvent{Track: t.info})
+	if !t.owner.IsRemote() {
+		r.tellClusterLocked(TrackPublishedEvent{Track: t.info})
+	}
 	for _, p := range r.participants {
 		if p != t.owner && p.autoSubscribe && p.perm.CanSubscribe {
 			p.subscribeLocked(t, sfu.Preferences{})
@@ -251,8 +259,12 @@ func (r *Room) broadcastLocked(skip *Participant, ev Event) {
 	}
 }
 
-// close removes every participant with reason and closes the room.
-func (r *Room) close(reason LeaveReason) {
+// close removes every participant with reason and closes the room; a
+// deleted room is deleted on the whole cluster.
+func (r *Room) close(reason LeaveReason) { r.closeAndTell(reason, reason == LeaveRoomDeleted) }
+
+// closeAndTell is close, telling the cluster when tell is set.
+func (r *Room) closeAndTell(reason LeaveReason, tell bool) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
@@ -264,6 +276,9 @@ func (r *Room) close(reason LeaveReason) {
 	}
 	for _, p := range gone {
 		r.removeLocked(p, reason, "")
+	}
+	if tell {
+		r.tellClusterLocked(RoomClosedEvent{Reason: reason})
 	}
 	r.markClosedLocked()
 	r.mu.Unlock()

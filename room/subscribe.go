@@ -126,6 +126,7 @@ func (p *Participant) SendData(msg DataMessage) error {
 		FromName:     p.name,
 		Time:         time.Now(),
 	}
+	r.tellClusterLocked(DataSentEvent{Data: ev, To: msg.Destinations})
 	if len(msg.Destinations) == 0 {
 		r.broadcastLocked(p, ev)
 		return nil
@@ -176,7 +177,9 @@ func (p *Participant) Update(u ParticipantUpdate) error {
 	if u.Metadata != "" {
 		p.metadata = u.Metadata
 	}
-	r.broadcastLocked(nil, ParticipantUpdatedEvent{Participant: p.infoLocked()})
+	ev := ParticipantUpdatedEvent{Participant: p.infoLocked()}
+	r.broadcastLocked(nil, ev)
+	r.tellClusterLocked(ev)
 	return nil
 }
 

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
 	"github.com/parley-sfu/parley/signaling"
+	"github.com/parley-sfu/parley/turn"
 )
 
 // Dev-mode credentials, fixed so scripts can use them.
@@ -32,10 +34,18 @@ type Config struct {
 	Keys map[string]string `yaml:"keys"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// PProf serves Go's profiler at /debug/pprof/ on the HTTP port (always
+	// on in dev mode, which is localhost only).
+	PProf bool `yaml:"pprof"`
 
 	SFU       sfu.Config       `yaml:"rtc"`
 	Room      room.Config      `yaml:"room"`
 	Signaling signaling.Config `yaml:"signaling"`
+	// Cascade joins a cluster of nodes over NATS when its URL is set.
+	Cascade cascade.Config `yaml:"cascade"`
+	// TURN is the embedded TURN server (off by default) and the external
+	// TURN servers that share its secret; see turnconfig.go.
+	TURN turn.Config `yaml:"turn"`
 }
 
 // DefaultConfig returns production defaults: all interfaces, no keys (they
@@ -48,6 +58,8 @@ func DefaultConfig() Config {
 		SFU:       sfu.DefaultConfig(),
 		Room:      room.DefaultConfig(),
 		Signaling: signaling.DefaultConfig(),
+		Cascade:   cascade.DefaultConfig(),
+		TURN:      turn.DefaultConfig(),
 	}
 }
 
@@ -73,6 +85,7 @@ func (c *Config) ApplyDev() {
 	}
 	c.SFU.IncludeLoopback = true
 	c.Signaling.GuestTokens = true
+	c.applyDevTURN()
 }
 
 // Validate reports settings that cannot work.
@@ -86,7 +99,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	if c.Dev && !c.AllowRemote {
-		for _, addr := range []string{c.BindAddress, c.SFU.BindAddress} {
+		for _, addr := range c.devAddresses() {
 			if !isLoopback(addr) {
 				return fmt.Errorf("dev mode binds to localhost only; %q is not (pass --allow-remote to bind beyond it)", addr)
 			}

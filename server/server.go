@@ -20,10 +20,12 @@ import (
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/parley-sfu/parley/auth"
+	"github.com/parley-sfu/parley/cascade"
 	"github.com/parley-sfu/parley/proto/parleypb"
 	"github.com/parley-sfu/parley/room"
 	"github.com/parley-sfu/parley/sfu"
 	"github.com/parley-sfu/parley/signaling"
+	"github.com/parley-sfu/parley/turn"
 	"github.com/parley-sfu/parley/web"
 )
 
@@ -35,8 +37,11 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	engine *sfu.Engine
+	turn   *turn.Server // nil unless enabled
 	rooms  *room.Manager
 	signal *signaling.Service
+	// cluster is set when the node is part of a cluster (cluster.go).
+	cluster *cascade.Node
 
 	httpLn, grpcLn net.Listener
 	httpSrv        *http.Server
@@ -59,12 +64,24 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 	}
 	cfg.Room.NodeID = cfg.NodeID
 	s := &Server{cfg: cfg, log: logger.With("node", cfg.NodeID)}
-
-	var err error
+	turnCfg, err := cfg.turnConfig()
+	if err != nil {
+		return nil, err
+	}
 	if s.engine, err = sfu.NewEngine(cfg.SFU, s.log.With("component", "sfu")); err != nil {
 		return nil, fmt.Errorf("media engine: %w", err)
 	}
+	if turnCfg.Enabled {
+		if err := s.startTURN(turnCfg); err != nil {
+			_ = s.engine.Close()
+			return nil, err
+		}
+	}
 	s.rooms = room.NewManager(cfg.Room, s.engine, s.log.With("component", "room"))
+	if err := s.joinCluster(); err != nil {
+		_ = s.closeMedia()
+		return nil, err
+	}
 	s.signal, err = signaling.NewService(cfg.Signaling, signaling.Options{
 		Rooms:       s.rooms,
 		Keys:        auth.KeySet(cfg.Keys),
@@ -72,13 +89,14 @@ func New(cfg Config, logger *slog.Logger) (*Server, error) {
 		Logger:      s.log,
 		Version:     Version,
 		NodeID:      cfg.NodeID,
+		ICEServers:  s.iceServers(turnCfg),
 	})
-	if err != nil {
-		_ = s.engine.Close()
-		return nil, err
+	if err == nil {
+		err = s.listen()
 	}
-	if err := s.listen(); err != nil {
-		_ = s.engine.Close()
+	if err != nil {
+		s.leaveCluster()
+		_ = s.closeMedia()
 		return nil, err
 	}
 	s.httpSrv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
@@ -114,6 +132,7 @@ func (s *Server) routes() http.Handler {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	s.observe(mux)
 	mux.Handle("/", web.Handler(web.Config{}))
 	return mux
 }
@@ -133,7 +152,8 @@ func (s *Server) Start() {
 			s.log.Error("gRPC server stopped", "err", err)
 		}
 	}()
-	s.log.Info("parley serving", "http", s.HTTPAddr(), "grpc", s.GRPCAddr(), "media_udp", s.engine.UDPAddr().String(), "dev", s.cfg.Dev)
+	s.log.Info("parley serving", "http", s.HTTPAddr(), "grpc", s.GRPCAddr(), "media_udp", s.engine.UDPAddr().String(),
+		"ice_tcp", s.engine.TCPAddr(), "turn", s.turn != nil, "dev", s.cfg.Dev)
 }
 
 // Shutdown tells every participant the server is going away, closes their
@@ -142,6 +162,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.stopOnce.Do(func() {
 		s.rooms.Close()
+		s.leaveCluster()
 		if werr := s.signal.Wait(ctx); werr != nil {
 			s.log.Warn("sessions still open at shutdown", "err", werr)
 		}
@@ -157,12 +178,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			err = s.httpSrv.Close()
 		}
 		s.wg.Wait()
-		if cerr := s.engine.Close(); cerr != nil && err == nil {
+		if cerr := s.closeMedia(); cerr != nil && err == nil {
 			err = cerr
 		}
 		s.log.Info("parley stopped")
 	})
 	return err
+}
+
+// closeMedia closes the TURN server and the media engine.
+func (s *Server) closeMedia() error {
+	if s.turn != nil {
+		if err := s.turn.Close(); err != nil {
+			s.log.Warn("closing the TURN server", "err", err)
+		}
+	}
+	return s.engine.Close()
 }
 
 // Config returns the effective configuration.
@@ -182,6 +213,9 @@ func (s *Server) PeerConnections() int { return s.engine.PeerConnections() }
 
 // MediaAddr is the media UDP port.
 func (s *Server) MediaAddr() *net.UDPAddr { return s.engine.UDPAddr() }
+
+// ICETCPAddr is the passive ICE-TCP port, nil when ICE-TCP is off.
+func (s *Server) ICETCPAddr() *net.TCPAddr { return s.engine.TCPAddr() }
 
 // URL returns the web app URL of a room, for people to open.
 func (s *Server) URL(roomName string) string {

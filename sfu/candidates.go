@@ -80,3 +80,11 @@ func forwardCandidates(pc *webrtc.PeerConnection, cb func(*webrtc.ICECandidateIn
 		cb(&init)
 	})
 }
+
+// currentState is what a connection-state callback reports: pion runs its
+// handlers in goroutines of their own, so two quick changes may be handled
+// in either order. Reading the state when the handler runs makes the last
+// handler to run see the last state.
+func currentState(pc *webrtc.PeerConnection) webrtc.PeerConnectionState {
+	return pc.ConnectionState()
+}

@@ -29,6 +29,13 @@ type Config struct {
 	// transport is noticed.
 	ICEDisconnectedTimeout time.Duration `yaml:"ice_disconnected_timeout"`
 	ICEFailedTimeout       time.Duration `yaml:"ice_failed_timeout"`
+	// RelayPortMin and RelayPortMax bound the UDP ports of node-to-node
+	// relays (cascade); zero means any ephemeral port. Each relay has its
+	// own port: relays between two nodes cannot share their media ports.
+	RelayPortMin uint16 `yaml:"relay_port_min"`
+	RelayPortMax uint16 `yaml:"relay_port_max"`
+	// ICEConfig: ICE-TCP and the interface and IP filters.
+	ICEConfig `yaml:",inline"`
 	// Congestion configures the per-subscriber bandwidth estimation and
 	// allocation.
 	Congestion CongestionConfig `yaml:"congestion"`
@@ -48,8 +55,8 @@ type CongestionConfig struct {
 	StartBitrate uint64 `yaml:"start_bitrate"`
 	MinBitrate   uint64 `yaml:"min_bitrate"`
 	MaxBitrate   uint64 `yaml:"max_bitrate"`
-	// Probing sends padding on a subscriber's RTX stream to find out
-	// whether a higher layer fits before switching to it.
+	// Probing sends padding to find out whether a higher layer fits before
+	// switching to it (see prober.go).
 	Probing bool `yaml:"probing"`
 }
 
@@ -61,6 +68,7 @@ func DefaultConfig() Config {
 		PLIThrottle:            500 * time.Millisecond,
 		ICEDisconnectedTimeout: 5 * time.Second,
 		ICEFailedTimeout:       10 * time.Second,
+		ICEConfig:              defaultICEConfig(),
 		Congestion: CongestionConfig{
 			Enabled:      true,
 			StartBitrate: 1_000_000,
@@ -81,13 +89,16 @@ func (c Config) validate() error {
 	if c.UDPPort < 0 || c.UDPPort > 65535 {
 		return fmt.Errorf("%w: udp_port %d out of range", ErrInvalidConfig, c.UDPPort)
 	}
+	if c.RelayPortMax < c.RelayPortMin || (c.RelayPortMin == 0) != (c.RelayPortMax == 0) {
+		return fmt.Errorf("%w: relay ports %d-%d are not a range", ErrInvalidConfig, c.RelayPortMin, c.RelayPortMax)
+	}
 	if c.PLIThrottle < 0 || c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 {
 		return fmt.Errorf("%w: negative PLI throttle or non-positive ICE timeouts", ErrInvalidConfig)
 	}
 	if cc := c.Congestion; cc.Enabled && (cc.MinBitrate == 0 || cc.MinBitrate > cc.StartBitrate || cc.StartBitrate > cc.MaxBitrate) {
 		return fmt.Errorf("%w: congestion bitrates must satisfy 0 < min <= start <= max", ErrInvalidConfig)
 	}
-	return nil
+	return c.ICEConfig.validate()
 }
 
 func (c CongestionConfig) limits() estimatorLimits {

@@ -26,9 +26,14 @@ type Engine struct {
 	pool   *sync.Pool
 	mux    ice.UDPMux
 	addr   *net.UDPAddr
+	tcpMux ice.TCPMux // nil without ICE-TCP
+	tcp    *net.TCPAddr
 	pubAPI *webrtc.API
 	subAPI *webrtc.API
 	wg     sync.WaitGroup // goroutines that outlive a PeerConnection's Close
+
+	// relayPubAPI and relaySubAPI make node-to-node relays (relay.go).
+	relayPubAPI, relaySubAPI *webrtc.API
 
 	mu     sync.Mutex
 	closed bool
@@ -47,6 +52,9 @@ func NewEngine(cfg Config, logger *slog.Logger, opts ...Option) (*Engine, error)
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.net != nil {
+		cfg.TCPPort = -1 // ICE-TCP listens on the host's network only
+	}
 	lf := pionLoggerFactory{logger: logger}
 	mux, addr, err := listenUDPMux(cfg, &o, lf)
 	if err != nil {
@@ -62,21 +70,36 @@ func NewEngine(cfg Config, logger *slog.Logger, opts ...Option) (*Engine, error)
 		addr:   addr,
 		peers:  map[io.Closer]struct{}{},
 	}
+	if e.tcpMux, e.tcp, err = listenTCPMux(cfg, lf); err != nil {
+		_ = mux.Close()
+		return nil, err
+	}
 	se, err := e.settingEngine(lf)
+	if err == nil {
+		// Node-to-node relays (cascade) stay on UDP; participants also get
+		// ICE-TCP.
+		err = e.initRelayAPIs(se)
+	}
+	if err == nil {
+		e.addICETCP(&se)
+		e.pubAPI, err = newAPI(se, true)
+	}
+	if err == nil {
+		e.subAPI, err = newAPI(se, false)
+	}
 	if err != nil {
-		_ = mux.Close()
+		_ = e.closeMuxes()
 		return nil, err
 	}
-	if e.pubAPI, err = newAPI(se, true); err != nil {
-		_ = mux.Close()
-		return nil, err
-	}
-	if e.subAPI, err = newAPI(se, false); err != nil {
-		_ = mux.Close()
-		return nil, err
-	}
-	logger.Info("media engine started", "udp", addr.String())
+	logger.Info("media engine started", "udp", addr.String(), "ice_tcp", e.TCPAddr())
 	return e, nil
+}
+
+func (e *Engine) closeMuxes() error {
+	if e.tcpMux != nil {
+		_ = e.tcpMux.Close()
+	}
+	return e.mux.Close()
 }
 
 // settingEngine applies the connectivity settings shared by both roles.
@@ -99,8 +122,13 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, erro
 		// Dev mode and tests: advertise and use loopback only.
 		se.SetInterfaceFilter(isLoopbackInterface)
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	case len(cfg.Interfaces) > 0:
-		se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
+	default:
+		if len(cfg.Interfaces) > 0 || len(cfg.ExcludeInterfaces) > 0 {
+			se.SetInterfaceFilter(func(name string) bool { return interfaceAllowed(cfg, net.Interface{Name: name}) })
+		}
+		if f := cfg.ipFilter(); !f.empty() {
+			se.SetIPFilter(f.keep)
+		}
 	}
 	if len(cfg.NodeIPs) > 0 {
 		// 1:1 NAT: advertise the node's public addresses instead of the
@@ -115,6 +143,17 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, erro
 		}
 	}
 	return se, nil
+}
+
+// addICETCP adds passive ICE-TCP on the shared TCP port, when it is on.
+func (e *Engine) addICETCP(se *webrtc.SettingEngine) {
+	if e.tcpMux == nil {
+		return
+	}
+	se.SetICETCPMux(e.tcpMux)
+	se.SetNetworkTypes([]webrtc.NetworkType{
+		webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6, webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6,
+	})
 }
 
 // newAPI returns the pion API of a role.
@@ -144,6 +183,28 @@ func (e *Engine) UDPAddr() *net.UDPAddr {
 	return &a
 }
 
+// UDPAddrs returns every address the media port is bound on (one per
+// interface address when no BindAddress is set).
+func (e *Engine) UDPAddrs() []*net.UDPAddr {
+	var out []*net.UDPAddr
+	for _, a := range e.mux.GetListenAddresses() {
+		if u, ok := a.(*net.UDPAddr); ok {
+			c := *u
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
+// TCPAddr returns the ICE-TCP port actually bound, nil without ICE-TCP.
+func (e *Engine) TCPAddr() *net.TCPAddr {
+	if e.tcp == nil {
+		return nil
+	}
+	a := *e.tcp
+	return &a
+}
+
 // Close closes every open publisher and subscriber, then the media port.
 func (e *Engine) Close() error {
 	e.mu.Lock()
@@ -161,7 +222,7 @@ func (e *Engine) Close() error {
 		_ = p.Close()
 	}
 	e.wg.Wait()
-	return e.mux.Close()
+	return e.closeMuxes()
 }
 
 // track registers an open peer; false if the engine is closed.
@@ -189,11 +250,17 @@ func (e *Engine) untrack(p io.Closer) {
 	delete(e.peers, p)
 }
 
-// newPeerConnection creates a PeerConnection of a role.
-func (e *Engine) newPeerConnection(publisher bool) (*webrtc.PeerConnection, error) {
+// newPeerConnection creates a PeerConnection of a role, for a client or,
+// with relay set, for a node-to-node relay.
+func (e *Engine) newPeerConnection(publisher, relay bool) (*webrtc.PeerConnection, error) {
 	api := e.subAPI
-	if publisher {
+	switch {
+	case publisher && relay:
+		api = e.relayPubAPI
+	case publisher:
 		api = e.pubAPI
+	case relay:
+		api = e.relaySubAPI
 	}
 	pc, err := api.NewPeerConnection(webrtc.Configuration{
 		BundlePolicy:  webrtc.BundlePolicyMaxBundle,

@@ -466,6 +466,7 @@ func TestEngineNodeIPs(t *testing.T) {
 // returns the candidates the server advertised and the port it bound.
 func serverCandidates(t *testing.T, cfg Config) ([]string, *net.UDPAddr) {
 	t.Helper()
+	cfg.TCPPort = -1 // UDP candidates only; engine_ice_test.go covers ICE-TCP
 	e, err := NewEngine(cfg, testLogger(t))
 	if err != nil {
 		t.Fatal(err)

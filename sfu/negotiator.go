@@ -16,12 +16,13 @@ var errNoOfferOutstanding = errors.New("no offer is waiting for an answer")
 
 // negotiator drives the server-offers side of a PeerConnection: changes
 // schedule an offer; while an offer waits for its answer, further changes
-// are batched into one follow-up offer sent after the answer. Offers are
-// made and delivered on the negotiator's goroutine, so deliveries never
-// overlap.
+// are batched into one follow-up offer sent after the answer. An ICE
+// restart is such a change, made by the next offer. Offers are made and
+// delivered on the negotiator's goroutine, so deliveries never overlap.
 type negotiator struct {
-	// offer creates an offer and sets it as local description.
-	offer   func() (webrtc.SessionDescription, error)
+	// offer creates an offer (restarting ICE when asked) and sets it as
+	// local description.
+	offer   func(iceRestart bool) (webrtc.SessionDescription, error)
 	deliver func(webrtc.SessionDescription)
 	failed  func(error)
 
@@ -31,11 +32,14 @@ type negotiator struct {
 
 	mu       sync.Mutex
 	pending  bool // changes not yet in an offer
+	restart  bool // the next offer restarts ICE
 	awaiting bool // an offer is out; its answer has not been applied
+	resend   bool // deliver the outstanding offer again
+	last     webrtc.SessionDescription
 }
 
 func newNegotiator(
-	offer func() (webrtc.SessionDescription, error),
+	offer func(iceRestart bool) (webrtc.SessionDescription, error),
 	deliver func(webrtc.SessionDescription),
 	failed func(error),
 ) *negotiator {
@@ -52,6 +56,24 @@ func newNegotiator(
 func (n *negotiator) schedule() {
 	n.mu.Lock()
 	n.pending = true
+	n.mu.Unlock()
+	n.wake()
+}
+
+// restartICE schedules an offer that restarts ICE.
+func (n *negotiator) restartICE() {
+	n.mu.Lock()
+	n.pending, n.restart = true, true
+	n.mu.Unlock()
+	n.wake()
+}
+
+// resendOffer delivers the outstanding offer again, if there is one: the
+// client may have lost it (its signaling connection dropped) and the next
+// offer waits for its answer.
+func (n *negotiator) resendOffer() {
+	n.mu.Lock()
+	n.resend = n.awaiting
 	n.mu.Unlock()
 	n.wake()
 }
@@ -100,6 +122,10 @@ func (n *negotiator) run() {
 			return
 		case <-n.kick:
 		}
+		if last, ok := n.takeResend(); ok {
+			n.deliver(last)
+			continue
+		}
 		timer.Reset(negotiationDebounce)
 		select {
 		case <-n.stop:
@@ -113,16 +139,35 @@ func (n *negotiator) run() {
 			continue
 		}
 		n.pending, n.awaiting = false, true
+		restart := n.restart
+		n.restart = false
 		n.mu.Unlock()
 
-		offer, err := n.offer()
+		offer, err := n.offer(restart)
+		n.mu.Lock()
 		if err != nil {
-			n.mu.Lock()
 			n.awaiting = false
-			n.mu.Unlock()
+			n.restart = n.restart || restart
+		} else {
+			n.last = offer
+		}
+		n.mu.Unlock()
+		if err != nil {
 			n.failed(err)
 			continue
 		}
 		n.deliver(offer)
 	}
+}
+
+// takeResend returns the outstanding offer when a resend was asked for.
+func (n *negotiator) takeResend() (webrtc.SessionDescription, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.resend || !n.awaiting {
+		n.resend = false
+		return webrtc.SessionDescription{}, false
+	}
+	n.resend = false
+	return n.last, true
 }

@@ -19,7 +19,7 @@ type options struct {
 // WithNet makes the engine bind its media port and run ICE on n instead of
 // the host's network: pion's virtual network (transport/v4/vnet) in tests
 // that shape loss and bandwidth. Config.BindAddress must then be one of
-// n's addresses.
+// n's addresses; ICE-TCP is off.
 func WithNet(n transport.Net) Option {
 	return func(o *options) { o.net = n }
 }

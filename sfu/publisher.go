@@ -35,10 +35,17 @@ type PublisherConfig struct {
 	// OnTrack is called when a receiver is live (its first layer); later
 	// simulcast layers join it.
 	OnTrack func(r *Receiver)
+	// AttachTrack, when set, is asked first about every new remote track
+	// (by msid track id cid): a node-to-node relay answers with the relay
+	// receiver (see NewRelayReceiver) and the layer index the track
+	// carries. When ok is false the track goes through ResolveTrack.
+	AttachTrack func(cid string, kind webrtc.RTPCodecType) (r *Receiver, layer int8, ok bool)
 	// OnICECandidate delivers a local candidate; nil means gathering is
 	// complete.
 	OnICECandidate          func(c *webrtc.ICECandidateInit)
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
+	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
+	Relay bool
 	// OnSubscribedLayers (dynacast) is called when the simulcast layers of
 	// a receiver that subscribers need change: bit i of layers is layer i.
 	// The client should stop sending the other layers (browsers: set
@@ -70,7 +77,7 @@ var errTrackIgnored = errors.New("track ignored")
 
 // NewPublisher creates a publisher PeerConnection.
 func (e *Engine) NewPublisher(cfg PublisherConfig) (*Publisher, error) {
-	pc, err := e.newPeerConnection(true)
+	pc, err := e.newPeerConnection(true, cfg.Relay)
 	if err != nil {
 		return nil, err
 	}
@@ -92,9 +99,9 @@ func (e *Engine) NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 	p.wg.Go(p.monitor)
 	pc.OnTrack(p.onTrack)
 	forwardCandidates(pc, cfg.OnICECandidate)
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
 		if cfg.OnConnectionStateChange != nil {
-			cfg.OnConnectionStateChange(s)
+			cfg.OnConnectionStateChange(currentState(pc))
 		}
 	})
 	return p, nil
@@ -167,6 +174,17 @@ func (p *Publisher) Receivers() []*Receiver {
 // onTrack handles one new layer (rid) of a remote track.
 func (p *Publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	cid, rid := track.ID(), track.RID()
+	if p.cfg.AttachTrack != nil {
+		if r, index, ok := p.cfg.AttachTrack(cid, track.Kind()); ok {
+			if !relayLayerIndex(r, index) {
+				p.log.Warn("relayed track ignored", "cid", cid, "layer", index)
+				p.discard(track)
+				return
+			}
+			p.startLayer(r, index, false, track, recv)
+			return
+		}
+	}
 	r, created, err := p.receiverFor(cid, track, recv)
 	if err != nil {
 		p.discard(track)
@@ -178,15 +196,23 @@ func (p *Publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 		p.discard(track)
 		return
 	}
+	p.startLayer(r, index, created, track, recv)
+}
+
+// startLayer runs the reader of layer index of r; created says r is new
+// and OnTrack is due once the layer runs.
+func (p *Publisher) startLayer(r *Receiver, index int8, created bool, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	rid := track.RID()
 	var audioLevelID uint8
 	if track.Kind() == webrtc.RTPCodecTypeAudio {
 		audioLevelID = headerExtensionID(recv.GetParameters().HeaderExtensions, sdp.AudioLevelURI)
 	}
-	l := r.addLayer(index, rid, uint32(track.SSRC()), audioLevelID)
+	l := r.addLayerWith(index, rid, uint32(track.SSRC()), audioLevelID, p.sendPLI)
 	if l == nil {
 		p.discard(track)
 		return
 	}
+	l.useNACK(p.sendNACK)
 	if !p.goroutine(func() { l.run(track) }) {
 		r.layerEnded(l)
 		p.discard(track)
@@ -266,7 +292,6 @@ func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote, recv *web
 		cacheSize:   p.e.cacheSize(track.Kind()),
 		pliThrottle: p.e.cfg.PLIThrottle,
 		sendPLI:     p.sendPLI,
-		sendNACK:    p.sendNACK,
 		pool:        p.e.pool,
 		onEnd:       func() { p.forget(cid, r) },
 		dynacast:    p.dynacastCallback(),

@@ -25,7 +25,6 @@ type Receiver struct {
 	cacheSize   int
 	pliThrottle int64 // ns
 	sendPLI     func(ssrc uint32)
-	sendNACK    func(ssrc uint32, lost []uint16)
 	pool        *sync.Pool
 	onEnd       func()
 	stop        func() error
@@ -47,6 +46,16 @@ type Receiver struct {
 	redRewrite bool
 	redFrom    uint8
 
+	// relay marks a receiver of a track relayed from another node (see
+	// relay.go): its layers come and go with the relay, it ends on End,
+	// and its active layers are those the origin receives.
+	relay        bool
+	originActive atomic.Uint32
+
+	// lastStallCheck is when a reader last looked for silent layers
+	// (layerstall.go).
+	lastStallCheck atomic.Int64
+
 	mu      sync.Mutex // down-track list and layer set changes
 	running int        // layers whose reader runs
 	done    chan struct{}
@@ -66,10 +75,8 @@ type receiverParams struct {
 	cacheSize   int
 	pliThrottle time.Duration
 	sendPLI     func(ssrc uint32)
-	// sendNACK, when set, asks the publisher to retransmit (video).
-	sendNACK func(ssrc uint32, lost []uint16)
-	pool     *sync.Pool
-	onEnd    func() // called once, when Done closes
+	pool        *sync.Pool
+	onEnd       func() // called once, when Done closes
 	// dynacast, when set, is called (from the publisher's monitor) with the
 	// layers subscribers need whenever that changes; kick wakes the
 	// monitor.
@@ -91,7 +98,6 @@ func newReceiver(p receiverParams) *Receiver {
 		cacheSize:   p.cacheSize,
 		pliThrottle: int64(p.pliThrottle),
 		sendPLI:     p.sendPLI,
-		sendNACK:    p.sendNACK,
 		pool:        p.pool,
 		onEnd:       p.onEnd,
 		stop:        p.stop,
@@ -139,8 +145,14 @@ func (r *Receiver) Codec() webrtc.RTPCodecParameters { return r.codec }
 // or else as they were received.
 func (r *Receiver) Layers() []LayerInfo { return slices.Clone(*r.layerInfo.Load()) }
 
-// ActiveLayers is a bitmask of the layers being received.
-func (r *Receiver) ActiveLayers() uint8 { return uint8(r.active.Load()) }
+// ActiveLayers is a bitmask of the layers being received; for a relay
+// receiver, of the layers its origin node receives.
+func (r *Receiver) ActiveLayers() uint8 {
+	if r.relay {
+		return uint8(r.originActive.Load())
+	}
+	return uint8(r.active.Load())
+}
 
 // AudioLevel returns the last RFC 6464 audio level received: the level in
 // -dBov (0 loudest, 127 silence) and the voice activity flag; ok is false
@@ -228,12 +240,17 @@ func (r *Receiver) Retransmit(layer int8, seq uint16, buf []byte) (int, bool) {
 // addLayer registers a layer and returns it, or nil if the index is taken
 // or the receiver ended. The caller runs its reader.
 func (r *Receiver) addLayer(index int8, rid string, ssrc uint32, audioLevelID uint8) *receiverLayer {
+	return r.addLayerWith(index, rid, ssrc, audioLevelID, r.sendPLI)
+}
+
+// addLayerWith is addLayer with the function that sends the layer's PLIs.
+func (r *Receiver) addLayerWith(index int8, rid string, ssrc uint32, audioLevelID uint8, sendPLI func(uint32)) *receiverLayer {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ended || r.layers[index].Load() != nil {
 		return nil
 	}
-	l := newReceiverLayer(r, index, rid, ssrc, audioLevelID)
+	l := newReceiverLayer(r, index, rid, ssrc, audioLevelID, sendPLI)
 	r.layers[index].Store(l)
 	if audioLevelID != 0 {
 		r.levelID.Store(uint32(audioLevelID))
@@ -276,6 +293,10 @@ func (r *Receiver) layerActive(index int8, on bool) {
 // with its last layer.
 func (r *Receiver) layerEnded(l *receiverLayer) {
 	r.layerActive(l.index, false)
+	if r.relay {
+		r.detachLayer(l)
+		return
+	}
 	l.cache.release()
 	r.mu.Lock()
 	r.running--

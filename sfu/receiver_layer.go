@@ -28,17 +28,16 @@ type receiverLayer struct {
 	ssrc         uint32
 	audioLevelID uint8
 	cache        *packetCache
+	sendPLI      func(ssrc uint32)
 	lastPLI      atomic.Int64 // engine clock, ns; 0 = never
-	// lastPacket (engine clock) and live implement layer liveness: the
-	// reader marks the layer live at a packet, the publisher's monitor
-	// marks it silent when no packet came for a while.
-	lastPacket atomic.Int64
-	live       atomic.Bool
-	stats      layerCounters
-	rates      rateMeter // monitor-owned
-	highestSeq uint16    // reader-owned
-	haveSeq    bool      // reader-owned
-	nack       *nackGenerator
+	lastArrival  atomic.Int64 // engine clock, ns, of the last packet (layerstall.go)
+	stats        layerCounters
+	rates        rateMeter // monitor-owned
+	highestSeq   uint16    // reader-owned
+	haveSeq      bool      // reader-owned
+	// nack asks the publisher for lost packets (video; see useNACK).
+	nack     *nackGenerator
+	sendNACK func(ssrc uint32, lost []uint16)
 
 	// reader-owned
 	pkt     packet
@@ -46,9 +45,10 @@ type receiverLayer struct {
 	spare   *cachedPacket
 }
 
-func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLevelID uint8) *receiverLayer {
+func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLevelID uint8, sendPLI func(uint32)) *receiverLayer {
 	l := &receiverLayer{
 		r:            r,
+		sendPLI:      sendPLI,
 		index:        index,
 		rid:          rid,
 		ssrc:         ssrc,
@@ -56,11 +56,17 @@ func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLev
 		cache:        newPacketCache(r.cacheSize, r.pool),
 		scratch:      newWriteScratch(),
 	}
-	if r.sendNACK != nil && r.kind == webrtc.RTPCodecTypeVideo {
-		l.nack = newNACKGenerator()
-	}
+
 	l.spare = l.cache.get()
 	return l
+}
+
+// useNACK makes the reader ask for lost packets with send (video only).
+// Call it before the reader runs.
+func (l *receiverLayer) useNACK(send func(ssrc uint32, lost []uint16)) {
+	if send != nil && l.r.kind == webrtc.RTPCodecTypeVideo {
+		l.nack, l.sendNACK = newNACKGenerator(), send
+	}
 }
 
 // run reads the layer until its source ends.
@@ -96,10 +102,7 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	}
 	p.Arrival = arrival
 	l.stats.packets.Add(1)
-	l.lastPacket.Store(arrival)
-	if !l.live.Load() && l.live.CompareAndSwap(false, true) {
-		l.r.layerActive(l.index, true)
-	}
+	l.noteArrival(arrival)
 	tid := 0
 	if p.IsVP8 && p.VP8.HasTID {
 		tid = int(p.VP8.TID)
@@ -111,7 +114,7 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	if l.nack != nil {
 		if lost := l.nack.received(p.Header.SequenceNumber, arrival); len(lost) > 0 {
 			l.stats.nacksSent.Add(uint64(len(lost)))
-			l.r.sendNACK(l.ssrc, lost)
+			l.sendNACK(l.ssrc, lost)
 		}
 	}
 	p.Late = l.haveSeq && !seqBefore(l.highestSeq, p.Header.SequenceNumber)
@@ -158,7 +161,7 @@ func (l *receiverLayer) requestKeyframe(now int64) {
 		return // another goroutine is sending one
 	}
 	l.stats.plisSent.Add(1)
-	if l.r.sendPLI != nil {
-		l.r.sendPLI(l.ssrc)
+	if l.sendPLI != nil {
+		l.sendPLI(l.ssrc)
 	}
 }

@@ -1,14 +1,9 @@
 package sfu
 
-import "github.com/pion/webrtc/v4"
-
 // Monitoring timing: the publisher's monitor visits its receivers every
-// monitorInterval; a simulcast layer silent for layerTimeout counts as
-// stopped (the publisher paused it for dynacast or bandwidth), and rates
-// are measured over rateWindow.
+// monitorInterval and measures rates over rateWindow.
 const (
 	monitorInterval = 100e6
-	layerTimeout    = 1e9
 	rateWindow      = 500e6
 	rateSmoothing   = 0.5 // weight of the newest window
 )
@@ -72,16 +67,16 @@ func (m *rateMeter) update(c *layerCounters, now int64) LayerRates {
 	return m.rates
 }
 
-// tick is the monitor's visit: layer liveness, rates and dynacast.
+// tick is the monitor's visit: rates and dynacast (layer liveness is the
+// readers' own, see layerstall.go).
 func (r *Receiver) tick(now int64) {
-	r.checkLiveness(now)
 	if now-r.ratesAt >= rateWindow {
 		r.ratesAt = now
 		var rates [MaxLayers]LayerRates
 		for i := range r.layers {
 			if l := r.layers[i].Load(); l != nil {
 				rates[i] = l.rates.update(&l.stats, now)
-				if !l.live.Load() {
+				if r.active.Load()&(1<<i) == 0 {
 					rates[i] = LayerRates{}
 				}
 			}
@@ -89,31 +84,6 @@ func (r *Receiver) tick(now int64) {
 		r.rates.Store(&rates)
 	}
 	r.dyn.evaluate(r, now)
-}
-
-// checkLiveness marks simulcast layers that stopped as inactive, so that
-// down-tracks move to a layer that flows; the reader marks a layer active
-// again at its next packet. A single-layer track has nowhere to move, and
-// audio is silent under DTX: both stay active while their reader runs.
-func (r *Receiver) checkLiveness(now int64) {
-	if r.kind != webrtc.RTPCodecTypeVideo || len(*r.layerInfo.Load()) < 2 {
-		return
-	}
-	for i := range r.layers {
-		l := r.layers[i].Load()
-		if l == nil || !l.live.Load() || now-l.lastPacket.Load() < layerTimeout {
-			continue
-		}
-		if !l.live.CompareAndSwap(true, false) {
-			continue
-		}
-		r.layerActive(l.index, false)
-		// A packet may have arrived between the check and the swap, and
-		// its reader then saw the layer still live.
-		if now-l.lastPacket.Load() < layerTimeout && l.live.CompareAndSwap(false, true) {
-			r.layerActive(l.index, true)
-		}
-	}
 }
 
 // LayerRates returns the measured rates of every layer (zero for layers

@@ -20,6 +20,8 @@ type SubscriberConfig struct {
 	// complete.
 	OnICECandidate          func(c *webrtc.ICECandidateInit)
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
+	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
+	Relay bool
 	// OnStreamState reports video tracks whose state changed: paused (for
 	// bandwidth, by the subscriber, by the publisher) or resumed, or moved
 	// to another layer. Called from the subscriber's control goroutine.
@@ -60,7 +62,7 @@ type subscribedTrack struct {
 // NewSubscriber creates a subscriber PeerConnection. Nothing is offered
 // until the first track is added.
 func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
-	pc, err := e.newPeerConnection(false)
+	pc, err := e.newPeerConnection(false, cfg.Relay)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +94,8 @@ func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 	return s, nil
 }
 
-func (s *Subscriber) onConnectionState(state webrtc.PeerConnectionState) {
+func (s *Subscriber) onConnectionState(webrtc.PeerConnectionState) {
+	state := currentState(s.pc)
 	if state == webrtc.PeerConnectionStateConnected && s.connected.CompareAndSwap(false, true) {
 		s.mu.Lock()
 		dts := make([]*DownTrack, 0, len(s.tracks))
@@ -249,14 +252,28 @@ func (s *Subscriber) Close() error {
 // ok is false while it sends no congestion feedback.
 func (s *Subscriber) Estimate() (bps uint64, ok bool) { return s.tx.bwe.Estimate() }
 
+// RestartICE makes the next offer restart ICE (new credentials, fresh
+// candidates), for a transport that died. It does nothing before the first
+// negotiation, when there is no transport to restart.
+func (s *Subscriber) RestartICE() {
+	if s.pc.RemoteDescription() == nil {
+		return
+	}
+	s.neg.restartICE()
+}
+
+// ResendOffer delivers the offer still waiting for its answer again, for a
+// client that resumed its session and may have lost it.
+func (s *Subscriber) ResendOffer() { s.neg.resendOffer() }
+
 // makeOffer creates the next offer and sets it as local description.
-func (s *Subscriber) makeOffer() (webrtc.SessionDescription, error) {
+func (s *Subscriber) makeOffer(iceRestart bool) (webrtc.SessionDescription, error) {
 	s.offerMu.Lock()
 	defer s.offerMu.Unlock()
 	if s.offersDone {
 		return webrtc.SessionDescription{}, ErrClosed
 	}
-	offer, err := s.pc.CreateOffer(nil)
+	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
 	if err != nil {
 		return offer, err
 	}

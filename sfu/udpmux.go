@@ -64,13 +64,15 @@ func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux,
 var errNoInterfaceAddress = errors.New("no usable interface address")
 
 // interfaceIPs lists the addresses to bind when no BindAddress is given:
-// those of up interfaces (restricted to cfg.Interfaces when set), loopback
-// only with IncludeLoopback, link-local never.
+// those of up interfaces (restricted to cfg.Interfaces when set, without
+// cfg.ExcludeInterfaces), kept by the IP filters, loopback only with
+// IncludeLoopback, link-local never.
 func interfaceIPs(cfg Config) ([]net.IP, error) {
 	ifaces, err := net.Interfaces()
 	if err != nil {
 		return nil, fmt.Errorf("list interfaces: %w", err)
 	}
+	keep := cfg.ipFilter()
 	var ips []net.IP
 	for _, ifc := range ifaces {
 		if ifc.Flags&net.FlagUp == 0 || !interfaceAllowed(cfg, ifc) {
@@ -82,7 +84,7 @@ func interfaceIPs(cfg Config) ([]net.IP, error) {
 		}
 		for _, a := range addrs {
 			n, ok := a.(*net.IPNet)
-			if !ok || n.IP.IsLinkLocalUnicast() || n.IP.IsLinkLocalMulticast() {
+			if !ok || n.IP.IsLinkLocalUnicast() || n.IP.IsLinkLocalMulticast() || !keep.keep(n.IP) {
 				continue
 			}
 			ips = append(ips, n.IP)
@@ -96,6 +98,9 @@ func interfaceIPs(cfg Config) ([]net.IP, error) {
 
 func interfaceAllowed(cfg Config, ifc net.Interface) bool {
 	if ifc.Flags&net.FlagLoopback != 0 && !cfg.IncludeLoopback {
+		return false
+	}
+	if slices.Contains(cfg.ExcludeInterfaces, ifc.Name) {
 		return false
 	}
 	return len(cfg.Interfaces) == 0 || slices.Contains(cfg.Interfaces, ifc.Name)

@@ -81,6 +81,7 @@ func newVNetRig(t testing.TB, rate int, queueBytes int64) *vnetRig {
 	if err := rig.router.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(rig.close) // also when the test fails before its own close
 	return rig
 }
 

@@ -162,7 +162,7 @@ func sdpToPB(d webrtc.SessionDescription, id uint32) *pb.SessionDescription {
 
 // eventToPB turns a room event into the message the client receives; nil
 // for events that have no wire form.
-func eventToPB(ev room.Event, s *session) *pb.SignalResponse {
+func eventToPB(ev room.Event, m *member) *pb.SignalResponse {
 	switch e := ev.(type) {
 	case room.ParticipantJoinedEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantJoined{ParticipantJoined: &pb.ParticipantJoined{Participant: participantToPB(e.Participant)}}}
@@ -182,8 +182,7 @@ func eventToPB(ev room.Event, s *session) *pb.SignalResponse {
 			FromSid: e.FromSID, FromIdentity: e.FromIdentity, FromName: e.FromName, Timestamp: e.Time.UnixMilli(),
 		}}}
 	case room.OfferEvent:
-		s.offerID++
-		return &pb.SignalResponse{Message: &pb.SignalResponse_Offer{Offer: sdpToPB(e.Offer, s.offerID)}}
+		return &pb.SignalResponse{Message: &pb.SignalResponse_Offer{Offer: sdpToPB(e.Offer, m.offerID.Add(1))}}
 	case room.CandidateEvent:
 		return candidateToPB(e)
 	case room.LeaveEvent:
@@ -192,6 +191,8 @@ func eventToPB(ev room.Event, s *session) *pb.SignalResponse {
 		}}}
 	case room.RoomUpdatedEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_RoomUpdate{RoomUpdate: &pb.RoomUpdate{Room: roomToPB(e.Room)}}}
+	case room.ICERestartEvent:
+		return &pb.SignalResponse{Message: &pb.SignalResponse_IceRestart{IceRestart: &pb.IceRestartRequest{Target: target(e.Subscriber)}}}
 	}
 	return mediaEventToPB(ev)
 }

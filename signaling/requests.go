@@ -37,6 +37,8 @@ func (s *session) handle(req *pb.SignalRequest) error {
 		return s.handlePing(id, m.Ping)
 	case *pb.SignalRequest_Data:
 		return s.handleData(m.Data)
+	case *pb.SignalRequest_IceRestart:
+		return s.handleICERestart(m.IceRestart)
 	case *pb.SignalRequest_UpdateParticipant:
 		u := m.UpdateParticipant
 		return s.p.Update(room.ParticipantUpdate{Name: u.GetName(), Metadata: u.GetMetadata(), Attributes: u.GetAttributes()})
@@ -69,12 +71,29 @@ func (s *session) handleOffer(id uint32, d *pb.SessionDescription) error {
 	return nil
 }
 
+// handleAnswer applies the client's answer to the last offer written. An
+// answer to an earlier one (its id is not the last; the client re-sent it
+// after a resume, and the offer itself was sent again since) is dropped.
 func (s *session) handleAnswer(d *pb.SessionDescription) error {
 	answer, err := parseSDP(d, webrtc.SDPTypeAnswer)
 	if err != nil {
 		return err
 	}
+	if id, last := d.GetId(), s.m.offerID.Load(); id != 0 && id != last {
+		s.log.Debug("dropping an answer to a superseded offer", "id", id, "last", last)
+		return nil
+	}
 	return s.p.HandleAnswer(answer)
+}
+
+// handleICERestart: the client lost its media transport; the subscriber
+// PC gets an ICE-restart offer (the client restarts its publisher PC
+// itself).
+func (s *session) handleICERestart(r *pb.IceRestartRequest) error {
+	if r.GetTarget() != pb.SignalTarget_SIGNAL_TARGET_SUBSCRIBER {
+		return fmt.Errorf("%w: the client restarts ICE on its publisher PC itself, with an offer", ErrInvalidRequest)
+	}
+	return s.p.RestartICE()
 }
 
 func (s *session) handleTrickle(t *pb.TrickleRequest) error {
@@ -88,11 +107,15 @@ func (s *session) handleTrickle(t *pb.TrickleRequest) error {
 	return s.p.AddICECandidate(t.GetTarget() == pb.SignalTarget_SIGNAL_TARGET_SUBSCRIBER, c)
 }
 
-func candidateToPB(e room.CandidateEvent) *pb.SignalResponse {
-	t := &pb.TrickleRequest{Target: pb.SignalTarget_SIGNAL_TARGET_PUBLISHER}
-	if e.Subscriber {
-		t.Target = pb.SignalTarget_SIGNAL_TARGET_SUBSCRIBER
+func target(subscriber bool) pb.SignalTarget {
+	if subscriber {
+		return pb.SignalTarget_SIGNAL_TARGET_SUBSCRIBER
 	}
+	return pb.SignalTarget_SIGNAL_TARGET_PUBLISHER
+}
+
+func candidateToPB(e room.CandidateEvent) *pb.SignalResponse {
+	t := &pb.TrickleRequest{Target: target(e.Subscriber)}
 	if e.Candidate == nil {
 		t.Final = true
 	} else {

@@ -148,7 +148,9 @@ func (rs *RoomService) RemoveParticipant(ctx context.Context, req *pb.RemovePart
 	if err != nil {
 		return nil, err
 	}
-	p.Remove(room.LeaveRemoved, "removed by an administrator")
+	if err := p.Remove(room.LeaveRemoved, "removed by an administrator"); err != nil {
+		return nil, toStatus(err)
+	}
 	return &pb.RemoveParticipantResponse{}, nil
 }
 

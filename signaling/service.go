@@ -42,6 +42,7 @@ type Service struct {
 	opts     Options
 	verifier *auth.Verifier
 	log      *slog.Logger
+	members  *registry
 
 	sessions sync.WaitGroup
 }
@@ -67,6 +68,7 @@ func NewService(cfg Config, opts Options) (*Service, error) {
 		opts:     opts,
 		verifier: auth.NewVerifier(opts.Keys, auth.Config{Leeway: 30 * time.Second, Now: opts.Now}),
 		log:      opts.Logger.With("component", "signaling"),
+		members:  newRegistry(),
 	}, nil
 }
 
@@ -113,7 +115,10 @@ func (svc *Service) Wait(ctx context.Context) error {
 	}
 }
 
-// join verifies the token and joins the room it names.
+// join verifies the token and joins the room it names, or resumes the
+// session its resume token names. A resume token that no longer resumes
+// anything (the grace period passed, the participant was removed) makes a
+// fresh join: JoinResponse.resumed tells the client which happened.
 func (svc *Service) join(s *session, req *pb.JoinRequest) (*pb.SignalResponse, error) {
 	claims, err := svc.verifier.Verify(req.GetToken())
 	if err != nil {
@@ -131,21 +136,54 @@ func (svc *Service) join(s *session, req *pb.JoinRequest) (*pb.SignalResponse, e
 	if len(claims.Identity) > 256 {
 		return nil, fmt.Errorf("%w: identity is longer than 256 bytes", ErrInvalidRequest)
 	}
+	if tok := req.GetResumeToken(); tok != "" {
+		if info, m, ok := svc.resume(s, claims, tok); ok {
+			return svc.joinResponse(info, m, claims, true), nil
+		}
+		s.log.Info("resume not possible: joining afresh", "identity", claims.Identity)
+	}
 	autoSubscribe := req.AutoSubscribe == nil || req.GetAutoSubscribe()
 	create := svc.opts.Rooms.Config().AutoCreate || claims.Grants.RoomCreate
+	m := &member{token: newResumeToken(), identity: claims.Identity, roomName: claims.Room, out: newOutQueue(svc.cfg.SendQueue)}
+	m.out.onLeave = func() { svc.members.remove(m) }
 	p, info, err := svc.opts.Rooms.Join(claims.Room, create, room.ParticipantParams{
 		Identity:      claims.Identity,
 		Name:          claims.Name,
 		Metadata:      claims.Metadata,
 		Permission:    permissionFromClaims(claims),
 		AutoSubscribe: autoSubscribe,
-		Sink:          s.out,
+		Sink:          m.out,
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.p, s.claims = p, claims
+	m.p = p
+	m.attach(s)
+	s.attached(m, claims)
+	svc.members.add(m)
+	return svc.joinResponse(info, m, claims, false), nil
+}
 
+// resume takes over the member of tok for s, if tok resumes a participant
+// of the same identity and room.
+func (svc *Service) resume(s *session, claims *auth.Claims, tok string) (room.JoinInfo, *member, bool) {
+	m := svc.members.get(tok)
+	if m == nil || m.identity != claims.Identity || m.roomName != claims.Room {
+		return room.JoinInfo{}, nil, false
+	}
+	if old := m.attach(s); old != nil {
+		old.takeOver()
+	}
+	info, ok := m.resume(s)
+	if !ok {
+		svc.members.remove(m)
+		return room.JoinInfo{}, nil, false
+	}
+	s.attached(m, claims)
+	return info, m, true
+}
+
+func (svc *Service) joinResponse(info room.JoinInfo, m *member, claims *auth.Claims, resumed bool) *pb.SignalResponse {
 	others := make([]*pb.ParticipantInfo, len(info.Others))
 	for i, o := range info.Others {
 		others[i] = participantToPB(o)
@@ -159,8 +197,10 @@ func (svc *Service) join(s *session, req *pb.JoinRequest) (*pb.SignalResponse, e
 		NodeId:             svc.opts.NodeID,
 		PingInterval:       uint32(svc.cfg.PingInterval.Seconds()),
 		PingTimeout:        uint32(svc.cfg.PingTimeout.Seconds()),
+		ResumeToken:        m.token,
+		Resumed:            resumed,
 		IceTransportPolicy: svc.cfg.ICETransportPolicy,
-	}}}, nil
+	}}}
 }
 
 func (svc *Service) iceServers(identity string) []*pb.ICEServer {

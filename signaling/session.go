@@ -21,45 +21,60 @@ var errPingTimeout = errors.New("signaling: no message from the client within th
 // errLeft ends a session after a leave (either side).
 var errLeft = errors.New("signaling: participant left")
 
+// errResumed ends a session whose participant another connection resumed.
+var errResumed = errors.New("signaling: session resumed on another connection")
+
 // session is one client's signaling connection, on either transport.
 //
 // Goroutines: the reader (the caller of run) handles requests in order; the
-// writer sends everything queued in out; the watchdog ends silent sessions.
-// Whichever notices the end first cancels ctx with a cause; run then takes
-// the participant out of its room (unless it already left) and returns.
+// writer sends everything queued for the participant; the watchdog ends
+// silent sessions. Whichever notices the end first cancels ctx with a
+// cause; run then lets the participant go and returns. A participant that
+// left is gone; one whose connection merely dropped is detached and may be
+// resumed by a new session within the room's resume grace (see member).
 type session struct {
-	svc    *Service
-	t      transport
-	out    *outQueue
-	log    *slog.Logger
-	ctx    context.Context
-	cancel context.CancelCauseFunc
+	svc      *Service
+	t        transport
+	log      *slog.Logger
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+	released chan struct{} // closed when the writer stopped and the member was let go
 
+	m        *member // set by the join; its participant and queue
 	p        *room.Participant
+	out      *outQueue
 	claims   *auth.Claims
 	lastRecv atomic.Int64 // unix nanos of the last message from the client
 	left     atomic.Bool  // the participant already left the room
-	offerID  uint32       // writer goroutine only
 }
 
 func (svc *Service) newSession(t transport, transportName string) *session {
 	ctx, cancel := context.WithCancelCause(t.Context())
 	s := &session{
-		svc:    svc,
-		t:      t,
-		out:    newOutQueue(svc.cfg.SendQueue),
-		log:    svc.log.With("transport", transportName),
-		ctx:    ctx,
-		cancel: cancel,
+		svc:      svc,
+		t:        t,
+		log:      svc.log.With("transport", transportName),
+		ctx:      ctx,
+		cancel:   cancel,
+		released: make(chan struct{}),
 	}
 	s.lastRecv.Store(time.Now().UnixNano())
 	return s
+}
+
+// attached records the member the join made or resumed.
+func (s *session) attached(m *member, claims *auth.Claims) {
+	s.m, s.p, s.out, s.claims = m, m.p, m.out, claims
 }
 
 // run serves the session until it ends and returns why.
 func (s *session) run() error {
 	defer s.cancel(nil)
 	if requestID, err := s.join(); err != nil {
+		defer close(s.released)
+		if s.m != nil {
+			s.m.release(s, s.detach) // the join response could not be sent
+		}
 		_ = s.sendNow(errorResponse(err, requestID))
 		s.t.Close(clientMessage(err))
 		s.log.Info("join refused", "err", err)
@@ -75,15 +90,52 @@ func (s *session) run() error {
 
 	<-s.ctx.Done()
 	cause := context.Cause(s.ctx)
-	if !s.left.Load() {
-		s.p.Leave(room.LeaveConnectionLost)
+	if errors.Is(cause, errResumed) {
+		s.t.Abort() // unblock a writer stuck on a dead connection
 	}
 	wg.Wait()
+	s.letGo(cause)
+	close(s.released)
 	s.t.Close(closeReason(cause))
 	// The reader goroutine ends once the transport is closed (WebSocket) or
 	// the gRPC handler has returned; it touches nothing after that.
 	s.log.Info("session ended", "cause", cause)
 	return cause
+}
+
+// letGo ends the session's hold on its participant: one that left is
+// forgotten, one whose client was too slow (events were lost) leaves, and
+// one whose connection dropped is detached, awaiting a resume.
+func (s *session) letGo(cause error) {
+	switch {
+	case errors.Is(cause, errResumed):
+		return
+	case s.left.Load():
+		s.m.release(s, nil)
+		s.svc.members.remove(s.m)
+	case errors.Is(cause, ErrSlowClient):
+		s.m.release(s, nil)
+		s.svc.members.remove(s.m)
+		s.p.Leave(room.LeaveConnectionLost)
+	default:
+		s.m.release(s, s.detach)
+	}
+}
+
+func (s *session) detach() {
+	s.out.detach()
+	s.p.Detach()
+}
+
+// takeOver ends a session whose participant a new connection resumes, and
+// waits (briefly) until its writer stopped.
+func (s *session) takeOver() {
+	s.cancel(errResumed)
+	select {
+	case <-s.released:
+	case <-time.After(takeoverWait):
+		s.log.Warn("replaced session still writing")
+	}
 }
 
 // join reads and handles the first message, which must be a join. It
@@ -156,11 +208,12 @@ func (s *session) readLoop() {
 	}
 }
 
-// writeLoop sends queued events and responses in order.
+// writeLoop sends queued events and responses in order. What it took but
+// could not send goes back to the queue, for a session that resumes.
 func (s *session) writeLoop() {
 	var buf []outItem
 	for {
-		items, overflowed, err := s.out.take(s.ctx, buf)
+		items, epoch, overflowed, err := s.out.take(s.ctx, buf)
 		if err != nil {
 			return
 		}
@@ -168,14 +221,21 @@ func (s *session) writeLoop() {
 			s.cancel(ErrSlowClient)
 			return
 		}
-		for _, it := range items {
+		for i, it := range items {
+			if s.ctx.Err() != nil {
+				s.out.pushFront(items[i:], epoch)
+				return
+			}
 			resp := it.resp
 			if resp == nil {
-				if resp = eventToPB(it.event, s); resp == nil {
+				if resp = eventToPB(it.event, s.m); resp == nil {
 					continue
 				}
 			}
 			if err := s.t.Send(resp); err != nil {
+				// The client may or may not have it: a resumed session
+				// sends it again.
+				s.out.pushFront(items[i:], epoch)
 				s.cancel(fmt.Errorf("send: %w", err))
 				return
 			}
@@ -227,6 +287,8 @@ func closeReason(cause error) string {
 		return "ping timeout"
 	case errors.Is(cause, ErrSlowClient):
 		return "client too slow"
+	case errors.Is(cause, errResumed):
+		return "resumed on another connection"
 	}
 	return "closed"
 }

@@ -54,7 +54,7 @@ func TestOutQueue(t *testing.T) {
 	q.Send(room.ParticipantLeftEvent{Identity: "a"})
 	q.respond(&pb.SignalResponse{RequestId: 1})
 	q.Send(room.ParticipantLeftEvent{Identity: "b"})
-	items, overflowed, err := q.take(context.Background(), nil)
+	items, _, overflowed, err := q.take(context.Background(), nil)
 	if err != nil || overflowed || len(items) != 3 {
 		t.Fatalf("take = %d items, %v, %v", len(items), overflowed, err)
 	}
@@ -66,7 +66,7 @@ func TestOutQueue(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		q.Send(room.ParticipantLeftEvent{})
 	}
-	if _, overflowed, _ := q.take(context.Background(), nil); !overflowed {
+	if _, _, overflowed, _ := q.take(context.Background(), nil); !overflowed {
 		t.Fatal("no overflow after 4 items in a queue of 3")
 	}
 
@@ -74,7 +74,7 @@ func TestOutQueue(t *testing.T) {
 	empty := newOutQueue(3)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, _, err := empty.take(ctx, nil); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, _, err := empty.take(ctx, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("take on an empty queue = %v", err)
 	}
 }

@@ -24,6 +24,9 @@ type transport interface {
 	// Close ends the connection after the last Send; reason is for logs
 	// and, where the transport has one, the close frame.
 	Close(reason string)
+	// Abort drops the connection at once, unblocking a Send stuck on a
+	// dead peer, where the transport can.
+	Abort()
 	// Context ends when the peer is gone.
 	Context() context.Context
 }
@@ -49,6 +52,10 @@ func (t *grpcTransport) Send(resp *parleypb.SignalResponse) error { return t.str
 
 // Close is a no-op: the stream ends when the handler returns.
 func (t *grpcTransport) Close(string) {}
+
+// Abort is a no-op: a server stream cannot be cut from inside its
+// handler; gRPC keepalives end a dead one.
+func (t *grpcTransport) Abort() {}
 
 func (t *grpcTransport) Context() context.Context { return t.stream.Context() }
 
@@ -108,5 +115,7 @@ func (t *wsTransport) Close(reason string) {
 		_ = t.conn.CloseNow()
 	}
 }
+
+func (t *wsTransport) Abort() { _ = t.conn.CloseNow() }
 
 func (t *wsTransport) Context() context.Context { return t.ctx }

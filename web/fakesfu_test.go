@@ -49,6 +49,12 @@ func newFakeSFU(t *testing.T) *fakeSFU {
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
+	// The page's camera is simulcast: rids come in header extensions.
+	for _, uri := range []string{"urn:ietf:params:rtp-hdrext:sdes:mid", "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id", "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: uri}, webrtc.RTPCodecTypeVideo); err != nil {
+			t.Fatal(err)
+		}
+	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 		t.Fatal(err)
@@ -323,6 +329,9 @@ func (s *fakeSession) answerPublisher(offer *pb.SessionDescription) error {
 // echo forwards a track the page published back to it as bob's, and bob's
 // keyframe requests to the page.
 func (s *fakeSession) echo(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+	if rid := remote.RID(); rid != "" && rid != "q" {
+		return // of the camera's simulcast layers, the lowest is echoed
+	}
 	kind := pb.TrackKind_TRACK_KIND_AUDIO
 	source := pb.TrackSource_TRACK_SOURCE_MICROPHONE
 	if remote.Kind() == webrtc.RTPCodecTypeVideo {

@@ -32,10 +32,12 @@ func TestHandlerRoutes(t *testing.T) {
 		{"HEAD", "/", 200, "text/html", ""},
 		{"GET", "/demo", 200, "text/html", `data-room="demo"`},
 		{"GET", "/Team.Standup_2-b", 200, "text/html", `data-room="Team.Standup_2-b"`},
-		{"GET", "/static/js/room.js", 200, "text/javascript", "SignalClient"},
+		{"GET", "/static/js/room.js", 200, "text/javascript", "autojoin"},
+		{"GET", "/static/js/session.js", 200, "text/javascript", "SignalClient"},
 		{"GET", "/static/js/signal.js", 200, "text/javascript", "export class SignalClient"},
 		{"GET", "/static/js/home.js", 200, "text/javascript", "join-form"},
-		{"GET", "/static/css/app.css", 200, "text/css", ".tiles"},
+		{"GET", "/static/css/meeting.css", 200, "text/css", ".tile"},
+		{"GET", "/static/fonts/inter-latin.woff2", 200, "font/woff2", ""},
 		{"GET", "/static/favicon.svg", 200, "image/svg+xml", "<svg"},
 		{"GET", "/static/js/", 404, "text/plain", ""},
 		{"GET", "/static/", 404, "text/plain", ""},
@@ -129,6 +131,7 @@ func TestConfig(t *testing.T) {
 func TestAssetsResolve(t *testing.T) {
 	h := Handler(Config{})
 	ref := regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`)
+	cssURL := regexp.MustCompile(`url\("\.\./([^"]+)"\)`)
 	imp := regexp.MustCompile(`(?m)^import .* from "\./([^"]+)";`)
 	seen := map[string]bool{}
 	var check func(path string)
@@ -146,6 +149,11 @@ func TestAssetsResolve(t *testing.T) {
 		for _, m := range ref.FindAllStringSubmatch(string(body), -1) {
 			check(m[1])
 		}
+		if strings.HasSuffix(path, ".css") {
+			for _, m := range cssURL.FindAllStringSubmatch(string(body), -1) {
+				check("/static/" + m[1])
+			}
+		}
 		if strings.HasSuffix(path, ".js") {
 			dir := path[:strings.LastIndex(path, "/")+1]
 			for _, m := range imp.FindAllStringSubmatch(string(body), -1) {
@@ -155,7 +163,7 @@ func TestAssetsResolve(t *testing.T) {
 	}
 	check("/")
 	check("/demo")
-	for _, want := range []string{"/static/js/room.js", "/static/js/signal.js", "/static/js/home.js", "/static/css/app.css", "/static/favicon.svg"} {
+	for _, want := range []string{"/static/js/room.js", "/static/js/signal.js", "/static/js/home.js", "/static/css/base.css", "/static/fonts/inter-latin.woff2", "/static/favicon.svg"} {
 		if !seen[want] {
 			t.Errorf("%s is not referenced by any page", want)
 		}

@@ -27,6 +27,8 @@ type serveFlags struct {
 	keys        string
 	logLevel    string
 	room        string
+	nats        string
+	turn        bool
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -41,6 +43,8 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.keys, "keys", "", "API keys as \"key: secret, key2: secret2\" (env PARLEY_KEYS)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (env PARLEY_LOG_LEVEL)")
 	fs.StringVar(&f.room, "room", "demo", "room whose URL dev mode prints")
+	fs.StringVar(&f.nats, "nats", "", "NATS URL(s) of the cluster to join, e.g. nats://127.0.0.1:4222 (env PARLEY_NATS; other cascade settings in the config file)")
+	fs.BoolVar(&f.turn, "turn", false, "run the embedded TURN server (UDP and TCP 3478; on localhost in dev mode) (env PARLEY_TURN=1)")
 }
 
 // loadConfig builds the server config: defaults, then the file, then the
@@ -108,6 +112,16 @@ func applyEnv(cfg *server.Config, getenv func(string) string) error {
 	if v := getenv("PARLEY_LOG_LEVEL"); v != "" {
 		cfg.LogLevel = v
 	}
+	if v := getenv("PARLEY_NATS"); v != "" {
+		cfg.Cascade.URL = v
+	}
+	if v := getenv("PARLEY_TURN"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("PARLEY_TURN: %w", err)
+		}
+		cfg.TURN.Enabled = on
+	}
 	return nil
 }
 
@@ -142,6 +156,12 @@ func applyFlags(cfg *server.Config, f *serveFlags, set map[string]bool) error {
 	}
 	if set["log-level"] {
 		cfg.LogLevel = f.logLevel
+	}
+	if set["nats"] {
+		cfg.Cascade.URL = f.nats
+	}
+	if set["turn"] {
+		cfg.TURN.Enabled = f.turn
 	}
 	return nil
 }

@@ -25,6 +25,9 @@ func commands() []command {
 		{"serve", "run a Parley node (dev mode when nothing is configured)", runServe},
 		{"token", "mint access tokens: parley token create --room R --identity I ...", runToken},
 		{"room", "administer rooms over gRPC: parley room list|create|delete", runRoom},
+		{"cluster", "run a local dev cluster: in-process NATS and three nodes (make cluster)", runCluster},
+		{"turn", "mint TURN credentials: parley turn credentials --identity I [--ttl 1h]", runTURN},
+		{"loadtest", "load a server with bots and report what they receive", runLoadtest},
 	}
 }
 

@@ -57,6 +57,12 @@ func printBanner(w io.Writer, srv *server.Server, roomName string) {
 	fmt.Fprintf(w, "  open a room:  %s\n", srv.URL(roomName))
 	fmt.Fprintf(w, "  gRPC:         %s\n", srv.GRPCAddr())
 	fmt.Fprintf(w, "  media (UDP):  %s\n", srv.MediaAddr())
+	if a := srv.ICETCPAddr(); a != nil {
+		fmt.Fprintf(w, "  ICE-TCP:      %s\n", a)
+	}
+	if t := srv.TURN(); t != nil {
+		fmt.Fprintf(w, "  TURN:         %s\n", strings.Join(t.URLs(), " "))
+	}
 	if cfg.Dev {
 		fmt.Fprintf(w, "  API key:      %s\n  API secret:   %s\n", server.DevAPIKey, server.DevAPISecret)
 	}

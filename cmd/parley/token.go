@@ -42,7 +42,7 @@ func (c *credentials) resolve() error {
 
 func runToken(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: parley token create --room R --identity I [--publish] [--subscribe] [--ttl 1h] ...")
+		return errors.New("usage: parley token create --room R --identity I [--publish] [--subscribe] [--ttl 1h] (see -h)")
 	}
 	fs := newFlags("token create", stderr)
 	var creds credentials

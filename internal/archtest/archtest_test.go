@@ -107,10 +107,21 @@ func TestCheck(t *testing.T) {
 		{
 			name: "unknown top-level package",
 			files: []File{
-				{Path: "turn/server.go", Imports: []string{"net"}},
+				{Path: "billing/server.go", Imports: []string{"net"}},
 			},
 			want: []Violation{
-				{File: "turn/server.go", From: "turn", Reason: `unknown top-level package "turn": add its layer to internal/archtest/rules.go and design.md`},
+				{File: "billing/server.go", From: "billing", Reason: `unknown top-level package "billing": add its layer to internal/archtest/rules.go and design.md`},
+			},
+		},
+		{
+			name: "turn uses auth and pion only",
+			files: []File{
+				{Path: "turn/server.go", Imports: []string{m("auth"), "github.com/pion/turn/v4"}},
+				{Path: "turn/relay.go", Imports: []string{m("room"), "github.com/coder/websocket"}},
+			},
+			want: []Violation{
+				{File: "turn/relay.go", Import: m("room"), From: "turn", To: "room", Reason: "turn imports room: forbidden, see design.md"},
+				{File: "turn/relay.go", Import: "github.com/coder/websocket", From: "turn", Reason: "turn imports github.com/coder/websocket: forbidden, turn may import only the standard library and github.com/pion/ (see design.md)"},
 			},
 		},
 	}

@@ -11,6 +11,7 @@ import (
 const (
 	LayerProto     = "proto"
 	LayerAuth      = "auth"
+	LayerTURN      = "turn"
 	LayerSFU       = "sfu"
 	LayerRoom      = "room"
 	LayerSignaling = "signaling"
@@ -44,6 +45,7 @@ func rules() map[string]rule {
 	return map[string]rule{
 		LayerProto:     {},
 		LayerAuth:      {},
+		LayerTURN:      {allow: []string{LayerAuth}},
 		LayerSFU:       {},
 		LayerRoom:      {allow: []string{LayerSFU}},
 		LayerSignaling: {allow: []string{LayerProto, LayerAuth, LayerRoom, LayerSFU}},
@@ -68,7 +70,8 @@ func testExtras() []string {
 // library and these external module prefixes.
 func pureLayers() map[string][]string {
 	return map[string][]string{
-		LayerSFU: {"github.com/pion/"},
+		LayerSFU:  {"github.com/pion/"},
+		LayerTURN: {"github.com/pion/"},
 	}
 }
 

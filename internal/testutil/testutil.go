@@ -17,11 +17,15 @@ import (
 )
 
 // StartServer starts a dev-mode node on random loopback ports and stops it
-// when the test ends. mutate may adjust the config first.
+// when the test ends. mutate may adjust the config first (e.g. set
+// cfg.TURN.Enabled: the TURN server, too, gets random ports).
 func StartServer(t testing.TB, mutate ...func(*server.Config)) *server.Server {
 	t.Helper()
 	cfg := server.DevConfig()
 	cfg.HTTPPort, cfg.GRPCPort, cfg.SFU.UDPPort = 0, 0, 0
+	// Random ports for the TURN server too, should a test enable it.
+	cfg.TURN.UDPPort, cfg.TURN.TCPPort, cfg.TURN.TLSPort = 0, 0, 0
+	cfg.TURN.RelayPortMin, cfg.TURN.RelayPortMax = 0, 0
 	for _, m := range mutate {
 		m(&cfg)
 	}

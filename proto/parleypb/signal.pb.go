@@ -264,6 +264,7 @@ type SignalRequest struct {
 	//	*SignalRequest_Data
 	//	*SignalRequest_UpdateParticipant
 	//	*SignalRequest_UpdateLayers
+	//	*SignalRequest_IceRestart
 	Message       isSignalRequest_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -430,6 +431,15 @@ func (x *SignalRequest) GetUpdateLayers() *UpdateTrackLayersRequest {
 	return nil
 }
 
+func (x *SignalRequest) GetIceRestart() *IceRestartRequest {
+	if x != nil {
+		if x, ok := x.Message.(*SignalRequest_IceRestart); ok {
+			return x.IceRestart
+		}
+	}
+	return nil
+}
+
 type isSignalRequest_Message interface {
 	isSignalRequest_Message()
 }
@@ -490,6 +500,14 @@ type SignalRequest_UpdateLayers struct {
 	UpdateLayers *UpdateTrackLayersRequest `protobuf:"bytes,14,opt,name=update_layers,json=updateLayers,proto3,oneof"`
 }
 
+type SignalRequest_IceRestart struct {
+	// The client lost its media transport (its network changed, ICE
+	// failed) and asks for an ICE-restart offer on the subscriber PC
+	// (target SUBSCRIBER). The publisher PC it restarts itself, with an
+	// offer whose ICE credentials are new.
+	IceRestart *IceRestartRequest `protobuf:"bytes,15,opt,name=ice_restart,json=iceRestart,proto3,oneof"`
+}
+
 func (*SignalRequest_Join) isSignalRequest_Message() {}
 
 func (*SignalRequest_Offer) isSignalRequest_Message() {}
@@ -515,6 +533,8 @@ func (*SignalRequest_Data) isSignalRequest_Message() {}
 func (*SignalRequest_UpdateParticipant) isSignalRequest_Message() {}
 
 func (*SignalRequest_UpdateLayers) isSignalRequest_Message() {}
+
+func (*SignalRequest_IceRestart) isSignalRequest_Message() {}
 
 type SignalResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3103,6 +3123,9 @@ func (x *SubscribedQualityUpdate) GetQualities() []*SubscribedQuality {
 	return nil
 }
 
+// Server to client: restart ICE on the target PC (see
+// SignalResponse.ice_restart). Client to server: send an ICE-restart offer
+// on the subscriber PC (see SignalRequest.ice_restart).
 type IceRestartRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Target        SignalTarget           `protobuf:"varint,1,opt,name=target,proto3,enum=parley.v1.SignalTarget" json:"target,omitempty"`
@@ -3195,7 +3218,7 @@ var File_parley_v1_signal_proto protoreflect.FileDescriptor
 
 const file_parley_v1_signal_proto_rawDesc = "" +
 	"\n" +
-	"\x16parley/v1/signal.proto\x12\tparley.v1\x1a\x16parley/v1/models.proto\"\xb8\x06\n" +
+	"\x16parley/v1/signal.proto\x12\tparley.v1\x1a\x16parley/v1/models.proto\"\xf9\x06\n" +
 	"\rSignalRequest\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x01 \x01(\rR\trequestId\x12,\n" +
@@ -3212,7 +3235,9 @@ const file_parley_v1_signal_proto_rawDesc = "" +
 	"\x04ping\x18\v \x01(\v2\x0f.parley.v1.PingH\x00R\x04ping\x120\n" +
 	"\x04data\x18\f \x01(\v2\x1a.parley.v1.SendDataRequestH\x00R\x04data\x12T\n" +
 	"\x12update_participant\x18\r \x01(\v2#.parley.v1.UpdateParticipantRequestH\x00R\x11updateParticipant\x12J\n" +
-	"\rupdate_layers\x18\x0e \x01(\v2#.parley.v1.UpdateTrackLayersRequestH\x00R\fupdateLayersB\t\n" +
+	"\rupdate_layers\x18\x0e \x01(\v2#.parley.v1.UpdateTrackLayersRequestH\x00R\fupdateLayers\x12?\n" +
+	"\vice_restart\x18\x0f \x01(\v2\x1c.parley.v1.IceRestartRequestH\x00R\n" +
+	"iceRestartB\t\n" +
 	"\amessage\"\xb6\v\n" +
 	"\x0eSignalResponse\x12\x1d\n" +
 	"\n" +
@@ -3510,68 +3535,69 @@ var file_parley_v1_signal_proto_depIdxs = []int32{
 	22, // 10: parley.v1.SignalRequest.data:type_name -> parley.v1.SendDataRequest
 	24, // 11: parley.v1.SignalRequest.update_participant:type_name -> parley.v1.UpdateParticipantRequest
 	25, // 12: parley.v1.SignalRequest.update_layers:type_name -> parley.v1.UpdateTrackLayersRequest
-	8,  // 13: parley.v1.SignalResponse.join:type_name -> parley.v1.JoinResponse
-	9,  // 14: parley.v1.SignalResponse.answer:type_name -> parley.v1.SessionDescription
-	9,  // 15: parley.v1.SignalResponse.offer:type_name -> parley.v1.SessionDescription
-	10, // 16: parley.v1.SignalResponse.trickle:type_name -> parley.v1.TrickleRequest
-	12, // 17: parley.v1.SignalResponse.track_published:type_name -> parley.v1.TrackPublishedResponse
-	26, // 18: parley.v1.SignalResponse.participant_joined:type_name -> parley.v1.ParticipantJoined
-	27, // 19: parley.v1.SignalResponse.participant_left:type_name -> parley.v1.ParticipantLeft
-	28, // 20: parley.v1.SignalResponse.participant_updated:type_name -> parley.v1.ParticipantUpdated
-	29, // 21: parley.v1.SignalResponse.track_added:type_name -> parley.v1.TrackPublished
-	30, // 22: parley.v1.SignalResponse.track_removed:type_name -> parley.v1.TrackUnpublished
-	31, // 23: parley.v1.SignalResponse.track_muted:type_name -> parley.v1.TrackMuted
-	32, // 24: parley.v1.SignalResponse.error:type_name -> parley.v1.ErrorResponse
-	19, // 25: parley.v1.SignalResponse.leave:type_name -> parley.v1.LeaveResponse
-	21, // 26: parley.v1.SignalResponse.pong:type_name -> parley.v1.Pong
-	23, // 27: parley.v1.SignalResponse.data:type_name -> parley.v1.DataReceived
-	34, // 28: parley.v1.SignalResponse.speakers_changed:type_name -> parley.v1.SpeakersChanged
-	36, // 29: parley.v1.SignalResponse.connection_quality:type_name -> parley.v1.ConnectionQualityUpdate
-	38, // 30: parley.v1.SignalResponse.stream_state:type_name -> parley.v1.StreamStateUpdate
-	40, // 31: parley.v1.SignalResponse.subscribed_quality:type_name -> parley.v1.SubscribedQualityUpdate
-	16, // 32: parley.v1.SignalResponse.subscription:type_name -> parley.v1.SubscriptionResponse
-	41, // 33: parley.v1.SignalResponse.ice_restart:type_name -> parley.v1.IceRestartRequest
-	42, // 34: parley.v1.SignalResponse.room_update:type_name -> parley.v1.RoomUpdate
-	7,  // 35: parley.v1.JoinRequest.client:type_name -> parley.v1.ClientInfo
-	44, // 36: parley.v1.JoinResponse.room:type_name -> parley.v1.RoomInfo
-	45, // 37: parley.v1.JoinResponse.participant:type_name -> parley.v1.ParticipantInfo
-	45, // 38: parley.v1.JoinResponse.other_participants:type_name -> parley.v1.ParticipantInfo
-	46, // 39: parley.v1.JoinResponse.ice_servers:type_name -> parley.v1.ICEServer
-	0,  // 40: parley.v1.TrickleRequest.target:type_name -> parley.v1.SignalTarget
-	47, // 41: parley.v1.AddTrackRequest.kind:type_name -> parley.v1.TrackKind
-	48, // 42: parley.v1.AddTrackRequest.source:type_name -> parley.v1.TrackSource
-	49, // 43: parley.v1.AddTrackRequest.layers:type_name -> parley.v1.SimulcastLayer
-	50, // 44: parley.v1.TrackPublishedResponse.track:type_name -> parley.v1.TrackInfo
-	51, // 45: parley.v1.TrackSubscription.quality:type_name -> parley.v1.VideoQuality
-	14, // 46: parley.v1.UpdateSubscriptionRequest.tracks:type_name -> parley.v1.TrackSubscription
-	52, // 47: parley.v1.SubscriptionResponse.error:type_name -> parley.v1.ErrorCode
-	53, // 48: parley.v1.LeaveRequest.reason:type_name -> parley.v1.LeaveReason
-	53, // 49: parley.v1.LeaveResponse.reason:type_name -> parley.v1.LeaveReason
-	43, // 50: parley.v1.UpdateParticipantRequest.attributes:type_name -> parley.v1.UpdateParticipantRequest.AttributesEntry
-	49, // 51: parley.v1.UpdateTrackLayersRequest.layers:type_name -> parley.v1.SimulcastLayer
-	45, // 52: parley.v1.ParticipantJoined.participant:type_name -> parley.v1.ParticipantInfo
-	53, // 53: parley.v1.ParticipantLeft.reason:type_name -> parley.v1.LeaveReason
-	45, // 54: parley.v1.ParticipantUpdated.participant:type_name -> parley.v1.ParticipantInfo
-	50, // 55: parley.v1.TrackPublished.track:type_name -> parley.v1.TrackInfo
-	52, // 56: parley.v1.ErrorResponse.code:type_name -> parley.v1.ErrorCode
-	33, // 57: parley.v1.SpeakersChanged.speakers:type_name -> parley.v1.SpeakerInfo
-	1,  // 58: parley.v1.ConnectionQualityInfo.quality:type_name -> parley.v1.ConnectionQuality
-	35, // 59: parley.v1.ConnectionQualityUpdate.updates:type_name -> parley.v1.ConnectionQualityInfo
-	2,  // 60: parley.v1.StreamStateInfo.state:type_name -> parley.v1.StreamState
-	3,  // 61: parley.v1.StreamStateInfo.reason:type_name -> parley.v1.StreamPauseReason
-	51, // 62: parley.v1.StreamStateInfo.quality:type_name -> parley.v1.VideoQuality
-	37, // 63: parley.v1.StreamStateUpdate.streams:type_name -> parley.v1.StreamStateInfo
-	51, // 64: parley.v1.SubscribedQuality.quality:type_name -> parley.v1.VideoQuality
-	39, // 65: parley.v1.SubscribedQualityUpdate.qualities:type_name -> parley.v1.SubscribedQuality
-	0,  // 66: parley.v1.IceRestartRequest.target:type_name -> parley.v1.SignalTarget
-	44, // 67: parley.v1.RoomUpdate.room:type_name -> parley.v1.RoomInfo
-	4,  // 68: parley.v1.Signal.Connect:input_type -> parley.v1.SignalRequest
-	5,  // 69: parley.v1.Signal.Connect:output_type -> parley.v1.SignalResponse
-	69, // [69:70] is the sub-list for method output_type
-	68, // [68:69] is the sub-list for method input_type
-	68, // [68:68] is the sub-list for extension type_name
-	68, // [68:68] is the sub-list for extension extendee
-	0,  // [0:68] is the sub-list for field type_name
+	41, // 13: parley.v1.SignalRequest.ice_restart:type_name -> parley.v1.IceRestartRequest
+	8,  // 14: parley.v1.SignalResponse.join:type_name -> parley.v1.JoinResponse
+	9,  // 15: parley.v1.SignalResponse.answer:type_name -> parley.v1.SessionDescription
+	9,  // 16: parley.v1.SignalResponse.offer:type_name -> parley.v1.SessionDescription
+	10, // 17: parley.v1.SignalResponse.trickle:type_name -> parley.v1.TrickleRequest
+	12, // 18: parley.v1.SignalResponse.track_published:type_name -> parley.v1.TrackPublishedResponse
+	26, // 19: parley.v1.SignalResponse.participant_joined:type_name -> parley.v1.ParticipantJoined
+	27, // 20: parley.v1.SignalResponse.participant_left:type_name -> parley.v1.ParticipantLeft
+	28, // 21: parley.v1.SignalResponse.participant_updated:type_name -> parley.v1.ParticipantUpdated
+	29, // 22: parley.v1.SignalResponse.track_added:type_name -> parley.v1.TrackPublished
+	30, // 23: parley.v1.SignalResponse.track_removed:type_name -> parley.v1.TrackUnpublished
+	31, // 24: parley.v1.SignalResponse.track_muted:type_name -> parley.v1.TrackMuted
+	32, // 25: parley.v1.SignalResponse.error:type_name -> parley.v1.ErrorResponse
+	19, // 26: parley.v1.SignalResponse.leave:type_name -> parley.v1.LeaveResponse
+	21, // 27: parley.v1.SignalResponse.pong:type_name -> parley.v1.Pong
+	23, // 28: parley.v1.SignalResponse.data:type_name -> parley.v1.DataReceived
+	34, // 29: parley.v1.SignalResponse.speakers_changed:type_name -> parley.v1.SpeakersChanged
+	36, // 30: parley.v1.SignalResponse.connection_quality:type_name -> parley.v1.ConnectionQualityUpdate
+	38, // 31: parley.v1.SignalResponse.stream_state:type_name -> parley.v1.StreamStateUpdate
+	40, // 32: parley.v1.SignalResponse.subscribed_quality:type_name -> parley.v1.SubscribedQualityUpdate
+	16, // 33: parley.v1.SignalResponse.subscription:type_name -> parley.v1.SubscriptionResponse
+	41, // 34: parley.v1.SignalResponse.ice_restart:type_name -> parley.v1.IceRestartRequest
+	42, // 35: parley.v1.SignalResponse.room_update:type_name -> parley.v1.RoomUpdate
+	7,  // 36: parley.v1.JoinRequest.client:type_name -> parley.v1.ClientInfo
+	44, // 37: parley.v1.JoinResponse.room:type_name -> parley.v1.RoomInfo
+	45, // 38: parley.v1.JoinResponse.participant:type_name -> parley.v1.ParticipantInfo
+	45, // 39: parley.v1.JoinResponse.other_participants:type_name -> parley.v1.ParticipantInfo
+	46, // 40: parley.v1.JoinResponse.ice_servers:type_name -> parley.v1.ICEServer
+	0,  // 41: parley.v1.TrickleRequest.target:type_name -> parley.v1.SignalTarget
+	47, // 42: parley.v1.AddTrackRequest.kind:type_name -> parley.v1.TrackKind
+	48, // 43: parley.v1.AddTrackRequest.source:type_name -> parley.v1.TrackSource
+	49, // 44: parley.v1.AddTrackRequest.layers:type_name -> parley.v1.SimulcastLayer
+	50, // 45: parley.v1.TrackPublishedResponse.track:type_name -> parley.v1.TrackInfo
+	51, // 46: parley.v1.TrackSubscription.quality:type_name -> parley.v1.VideoQuality
+	14, // 47: parley.v1.UpdateSubscriptionRequest.tracks:type_name -> parley.v1.TrackSubscription
+	52, // 48: parley.v1.SubscriptionResponse.error:type_name -> parley.v1.ErrorCode
+	53, // 49: parley.v1.LeaveRequest.reason:type_name -> parley.v1.LeaveReason
+	53, // 50: parley.v1.LeaveResponse.reason:type_name -> parley.v1.LeaveReason
+	43, // 51: parley.v1.UpdateParticipantRequest.attributes:type_name -> parley.v1.UpdateParticipantRequest.AttributesEntry
+	49, // 52: parley.v1.UpdateTrackLayersRequest.layers:type_name -> parley.v1.SimulcastLayer
+	45, // 53: parley.v1.ParticipantJoined.participant:type_name -> parley.v1.ParticipantInfo
+	53, // 54: parley.v1.ParticipantLeft.reason:type_name -> parley.v1.LeaveReason
+	45, // 55: parley.v1.ParticipantUpdated.participant:type_name -> parley.v1.ParticipantInfo
+	50, // 56: parley.v1.TrackPublished.track:type_name -> parley.v1.TrackInfo
+	52, // 57: parley.v1.ErrorResponse.code:type_name -> parley.v1.ErrorCode
+	33, // 58: parley.v1.SpeakersChanged.speakers:type_name -> parley.v1.SpeakerInfo
+	1,  // 59: parley.v1.ConnectionQualityInfo.quality:type_name -> parley.v1.ConnectionQuality
+	35, // 60: parley.v1.ConnectionQualityUpdate.updates:type_name -> parley.v1.ConnectionQualityInfo
+	2,  // 61: parley.v1.StreamStateInfo.state:type_name -> parley.v1.StreamState
+	3,  // 62: parley.v1.StreamStateInfo.reason:type_name -> parley.v1.StreamPauseReason
+	51, // 63: parley.v1.StreamStateInfo.quality:type_name -> parley.v1.VideoQuality
+	37, // 64: parley.v1.StreamStateUpdate.streams:type_name -> parley.v1.StreamStateInfo
+	51, // 65: parley.v1.SubscribedQuality.quality:type_name -> parley.v1.VideoQuality
+	39, // 66: parley.v1.SubscribedQualityUpdate.qualities:type_name -> parley.v1.SubscribedQuality
+	0,  // 67: parley.v1.IceRestartRequest.target:type_name -> parley.v1.SignalTarget
+	44, // 68: parley.v1.RoomUpdate.room:type_name -> parley.v1.RoomInfo
+	4,  // 69: parley.v1.Signal.Connect:input_type -> parley.v1.SignalRequest
+	5,  // 70: parley.v1.Signal.Connect:output_type -> parley.v1.SignalResponse
+	70, // [70:71] is the sub-list for method output_type
+	69, // [69:70] is the sub-list for method input_type
+	69, // [69:69] is the sub-list for extension type_name
+	69, // [69:69] is the sub-list for extension extendee
+	0,  // [0:69] is the sub-list for field type_name
 }
 
 func init() { file_parley_v1_signal_proto_init() }
@@ -3594,6 +3620,7 @@ func file_parley_v1_signal_proto_init() {
 		(*SignalRequest_Data)(nil),
 		(*SignalRequest_UpdateParticipant)(nil),
 		(*SignalRequest_UpdateLayers)(nil),
+		(*SignalRequest_IceRestart)(nil),
 	}
 	file_parley_v1_signal_proto_msgTypes[1].OneofWrappers = []any{
 		(*SignalResponse_Join)(nil),

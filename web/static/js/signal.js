@@ -76,11 +76,16 @@ export class SignalClient extends EventTarget {
 
   // join sends JoinRequest and resolves with the JoinResponse; it rejects
   // with the server's ErrorResponse (or the closing of the socket).
-  join(token, { autoSubscribe = true } = {}) {
+  // room, when given, is the room the page means (JoinRequest.room): the
+  // server refuses a token for another room. resumeToken, when given,
+  // resumes the session of an earlier JoinResponse (see Session.resume).
+  join(token, { autoSubscribe = true, room = "", resumeToken = "" } = {}) {
     const requestId = this.send({
       join: {
         token,
         autoSubscribe,
+        ...(room ? { room } : {}),
+        ...(resumeToken ? { resumeToken } : {}),
         client: { sdk: "web", version: "0.1.0", browser: navigator.userAgent },
       },
     });
