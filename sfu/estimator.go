@@ -219,13 +219,6 @@ func (e *bandwidthEstimator) probeOutcome() (rate float64, done bool) {
 	return r, d
 }
 
-// probeActive reports whether a probe's result is pending.
-func (e *bandwidthEstimator) probeActive() bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.probe.active
-}
-
 // interArrival groups packets into bursts by send time and yields the send
 // and arrival time deltas between consecutive groups (GCC section 5.2).
 type interArrival struct {

@@ -28,14 +28,13 @@ type bweSim struct {
 	delay    int64   // one-way propagation, ns
 	queueMax int     // bytes
 
-	busyUntil  int64
-	inFlight   []simPacket // sorted by arrival
-	feedback   []simFeedback
-	nextFB     int64
-	credit     float64
-	maxQueue   int64 // largest queueing delay seen since the last reset, ns
-	sentBits   float64
-	sentWindow int64
+	busyUntil int64
+	inFlight  []simPacket // sorted by arrival
+	feedback  []simFeedback
+	nextFB    int64
+	credit    float64
+	maxQueue  int64 // largest queueing delay seen since the last reset, ns
+	sentBits  float64
 }
 
 type simPacket struct {
