@@ -301,6 +301,8 @@ func (d *DownTrack) writePadding(b *binding, s *writeScratch, seq uint16, ts uin
 		return false
 	}
 	d.padding.Add(-int64(n))
+	d.stats.packetsSent.Add(1)
+	d.stats.bytesSent.Add(uint64(n))
 	d.stats.paddingPackets.Add(1)
 	d.stats.paddingBytes.Add(uint64(n))
 	return true

@@ -101,7 +101,7 @@ func (p *prober) step(dts []*DownTrack, now int64, stop <-chan struct{}, kick fu
 func (p *prober) measure(dts []*DownTrack, now int64) {
 	total := uint64(0)
 	for _, d := range dts {
-		total += d.stats.bytesSent.Load() + d.stats.paddingBytes.Load()
+		total += d.stats.bytesSent.Load()
 	}
 	if p.at != 0 && now > p.at && total >= p.bytes {
 		r := float64(total-p.bytes) * 8 * 1e9 / float64(now-p.at)

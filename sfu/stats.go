@@ -49,10 +49,11 @@ func (r DropReason) String() string {
 
 // DownTrackStats is a snapshot of a down-track's counters.
 type DownTrackStats struct {
+	// PacketsSent and BytesSent count every RTP packet handed to the
+	// transport (header and payload, before SRTP): media, retransmissions
+	// and probe padding.
 	PacketsSent uint64
-	// BytesSent counts RTP header and payload bytes handed to the transport
-	// (before SRTP), retransmissions included.
-	BytesSent uint64
+	BytesSent   uint64
 	// Dropped counts packets offered to the down-track and not sent, by
 	// reason; index with a DropReason.
 	Dropped [NumDropReasons]uint64
@@ -70,8 +71,8 @@ type DownTrackStats struct {
 	PLIsReceived uint64
 	// LayerSwitches counts starts, resumes and simulcast layer changes.
 	LayerSwitches uint64
-	// PaddingPackets and PaddingBytes count bandwidth probe packets sent on
-	// the track's RTX stream.
+	// PaddingPackets and PaddingBytes count the bandwidth probe packets
+	// among them (padding only, in the track's own sequence).
 	PaddingPackets uint64
 	PaddingBytes   uint64
 	// Feedbacks counts transport-wide feedback messages received on this
