@@ -17,13 +17,29 @@ const (
 	upgradeHold  = 4e9
 )
 
-// Default bitrates (bits per second) for layers not measured yet, by
-// height, and the share of a layer's bitrate its temporal layers 0..t
-// carry with libwebrtc's three-layer VP8 pattern.
-var (
-	defaultLayerBitrates = [MaxLayers]uint64{150_000, 500_000, 1_500_000}
-	temporalShare        = [4]float64{0.4, 0.6, 1, 1}
-)
+// defaultLayerBitrate is the bitrate (bits per second) of layer s of a
+// track whose layers are neither measured nor described.
+func defaultLayerBitrate(s int8) uint64 {
+	switch s {
+	case 0:
+		return 150_000
+	case 1:
+		return 500_000
+	}
+	return 1_500_000
+}
+
+// temporalShare is the share of a layer's bitrate its temporal layers
+// 0..t carry with libwebrtc's three-layer VP8 pattern.
+func temporalShare(t int8) float64 {
+	switch t {
+	case 0:
+		return 0.4
+	case 1:
+		return 0.6
+	}
+	return 1
+}
 
 // allocTrack is one video down-track as the allocator sees it.
 type allocTrack struct {
@@ -102,7 +118,7 @@ func (t *allocTrack) cost(s, tl int8) uint64 {
 		}
 		return uint64(r.Upto(tl))
 	}
-	base := defaultLayerBitrates[min(int(s), MaxLayers-1)]
+	base := defaultLayerBitrate(s)
 	if int(s) < len(t.info) {
 		switch l := t.info[s]; {
 		case l.Bitrate > 0:
@@ -111,7 +127,7 @@ func (t *allocTrack) cost(s, tl int8) uint64 {
 			base = defaultBitrateFor(l.Width, l.Height)
 		}
 	}
-	return uint64(float64(base) * temporalShare[min(tl, 3)])
+	return uint64(float64(base) * temporalShare(tl))
 }
 
 // defaultBitrateFor guesses a VP8 bitrate for a resolution at 30 fps.

@@ -35,14 +35,25 @@ const (
 	NumDropReasons
 )
 
-var dropReasonNames = [NumDropReasons]string{
-	"duplicate", "late", "padding", "malformed", "awaiting_keyframe", "write_failed", "temporal", "bandwidth",
-}
-
 // String returns a short snake_case name, suitable as a metric label.
 func (r DropReason) String() string {
-	if r < NumDropReasons {
-		return dropReasonNames[r]
+	switch r {
+	case DropDuplicate:
+		return "duplicate"
+	case DropLate:
+		return "late"
+	case DropPadding:
+		return "padding"
+	case DropMalformed:
+		return "malformed"
+	case DropAwaitingKeyframe:
+		return "awaiting_keyframe"
+	case DropWriteFailed:
+		return "write_failed"
+	case DropTemporal:
+		return "temporal"
+	case DropBandwidth:
+		return "bandwidth"
 	}
 	return "unknown"
 }

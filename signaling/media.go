@@ -9,27 +9,45 @@ import (
 // Conversions of the media quality events (speakers, stream states,
 // dynacast) and of subscription qualities.
 
-var qualityToPB = map[sfu.Quality]pb.VideoQuality{
-	sfu.QualityLow:    pb.VideoQuality_VIDEO_QUALITY_LOW,
-	sfu.QualityMedium: pb.VideoQuality_VIDEO_QUALITY_MEDIUM,
-	sfu.QualityHigh:   pb.VideoQuality_VIDEO_QUALITY_HIGH,
-	sfu.QualityOff:    pb.VideoQuality_VIDEO_QUALITY_OFF,
-}
-
-var pauseReasonToPB = map[sfu.PauseReason]pb.StreamPauseReason{
-	sfu.PauseBandwidth:  pb.StreamPauseReason_STREAM_PAUSE_REASON_BANDWIDTH,
-	sfu.PauseSubscriber: pb.StreamPauseReason_STREAM_PAUSE_REASON_SUBSCRIBER,
-	sfu.PausePublisher:  pb.StreamPauseReason_STREAM_PAUSE_REASON_PUBLISHER,
+func qualityToPB(q sfu.Quality) pb.VideoQuality {
+	switch q {
+	case sfu.QualityLow:
+		return pb.VideoQuality_VIDEO_QUALITY_LOW
+	case sfu.QualityMedium:
+		return pb.VideoQuality_VIDEO_QUALITY_MEDIUM
+	case sfu.QualityHigh:
+		return pb.VideoQuality_VIDEO_QUALITY_HIGH
+	case sfu.QualityOff:
+		return pb.VideoQuality_VIDEO_QUALITY_OFF
+	}
+	return pb.VideoQuality_VIDEO_QUALITY_UNSPECIFIED
 }
 
 // qualityFromPB maps a subscription's quality; unset means "by size".
 func qualityFromPB(q pb.VideoQuality) sfu.Quality {
-	for sq, pq := range qualityToPB {
-		if pq == q {
-			return sq
-		}
+	switch q {
+	case pb.VideoQuality_VIDEO_QUALITY_LOW:
+		return sfu.QualityLow
+	case pb.VideoQuality_VIDEO_QUALITY_MEDIUM:
+		return sfu.QualityMedium
+	case pb.VideoQuality_VIDEO_QUALITY_HIGH:
+		return sfu.QualityHigh
+	case pb.VideoQuality_VIDEO_QUALITY_OFF:
+		return sfu.QualityOff
 	}
 	return sfu.QualityAuto
+}
+
+func pauseReasonToPB(r sfu.PauseReason) pb.StreamPauseReason {
+	switch r {
+	case sfu.PauseBandwidth:
+		return pb.StreamPauseReason_STREAM_PAUSE_REASON_BANDWIDTH
+	case sfu.PauseSubscriber:
+		return pb.StreamPauseReason_STREAM_PAUSE_REASON_SUBSCRIBER
+	case sfu.PausePublisher:
+		return pb.StreamPauseReason_STREAM_PAUSE_REASON_PUBLISHER
+	}
+	return pb.StreamPauseReason_STREAM_PAUSE_REASON_UNSPECIFIED
 }
 
 // mediaEventToPB turns a media quality event into its message; nil for
@@ -49,11 +67,11 @@ func mediaEventToPB(ev room.Event) *pb.SignalResponse {
 				TrackSid:       s.TrackID,
 				ParticipantSid: s.Publisher,
 				State:          pb.StreamState_STREAM_STATE_ACTIVE,
-				Quality:        qualityToPB[s.Quality],
+				Quality:        qualityToPB(s.Quality),
 			}
 			if s.Paused {
 				info.State = pb.StreamState_STREAM_STATE_PAUSED
-				info.Reason = pauseReasonToPB[s.Reason]
+				info.Reason = pauseReasonToPB(s.Reason)
 				info.Quality = pb.VideoQuality_VIDEO_QUALITY_OFF
 			}
 			m.Streams = append(m.Streams, info)
@@ -62,7 +80,7 @@ func mediaEventToPB(ev room.Event) *pb.SignalResponse {
 	case room.SubscribedQualityEvent:
 		m := &pb.SubscribedQualityUpdate{TrackSid: e.TrackSID}
 		for _, q := range e.Qualities {
-			m.Qualities = append(m.Qualities, &pb.SubscribedQuality{Quality: qualityToPB[q.Quality], Enabled: q.Enabled})
+			m.Qualities = append(m.Qualities, &pb.SubscribedQuality{Quality: qualityToPB(q.Quality), Enabled: q.Enabled})
 		}
 		return &pb.SignalResponse{Message: &pb.SignalResponse_SubscribedQuality{SubscribedQuality: m}}
 	}
