@@ -63,3 +63,17 @@ func FuzzREDRewrite(f *testing.F) {
 		}
 	})
 }
+
+func TestDropReasonNames(t *testing.T) {
+	seen := map[string]bool{}
+	for r := DropReason(0); r < NumDropReasons; r++ {
+		name := r.String()
+		if name == "unknown" || seen[name] {
+			t.Errorf("drop reason %d is named %q", r, name)
+		}
+		seen[name] = true
+	}
+	if NumDropReasons.String() != "unknown" {
+		t.Error("a reason beyond the list has a name")
+	}
+}
