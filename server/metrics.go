@@ -21,6 +21,7 @@ func (s *Server) observe(mux *http.ServeMux) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		newNodeCollector(s.rooms, s.engine),
+		newSocketCollector(s.engine),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
