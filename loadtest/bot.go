@@ -122,6 +122,9 @@ func (b *bot) mediaEngine(m *webrtc.MediaEngine, ir *interceptor.Registry) error
 	if err := registerCodecs(m, !b.env.cfg.NoRTX); err != nil {
 		return err
 	}
+	if b.env.cfg.SendLoss > 0 {
+		ir.Add(&sendLoss{share: b.env.cfg.SendLoss}) // nearest the transport: after the responder
+	}
 	ir.Add(b.rtcp)
 	// The interceptors log straight to stderr by default; what they have
 	// to say (writes after close at teardown) is not news in a load test.
