@@ -88,11 +88,19 @@ func (r *Receiver) SetOriginLayers(mask uint8) {
 }
 
 // DemandedLayers is a bitmask of the layers the down-tracks of r want
-// (their target layers): what a relay must carry for them.
+// (their target layers): what a relay must carry for them. A down-track
+// paused for bandwidth still demands the layer it would resume at: its
+// controller resumes it there on trial to probe (trial.go), and a relay
+// that had dropped the layer would take longer to bring it back than the
+// trial lasts, so the track would never recover.
 func (r *Receiver) DemandedLayers() uint8 {
 	var mask uint8
 	for _, d := range *r.downTracks.Load() {
-		if t := d.TargetLayer(); t >= 0 && t < MaxLayers {
+		t := d.TargetLayer()
+		if t == LayerNone {
+			t = int8(d.pausedLayer.Load())
+		}
+		if t >= 0 && t < MaxLayers {
 			mask |= 1 << t
 		}
 	}

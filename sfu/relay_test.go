@@ -32,7 +32,8 @@ func (p *plisTo) got() []uint32 {
 }
 
 // TestRelayReceiver: a relay receiver reports the layers its down-tracks
-// demand among those the origin has, survives its layers ending, and when
+// demand among those the origin has (a down-track paused for bandwidth
+// demands the layer it would resume at), survives its layers ending, and when
 // a layer attaches again (a re-established relay, numbered afresh) its
 // down-tracks resume at a keyframe with no jump in their numbering, asking
 // the new attachment for that keyframe.
@@ -70,6 +71,11 @@ func TestRelayReceiver(t *testing.T) {
 	check("origin lost its top layer", state{0b011, 0b011, 0})
 	r.SetOriginLayers(0b111)
 	check("top layer back", state{0b111, 0b101, 0})
+	// Paused for bandwidth, the small one still demands the layer it
+	// would resume at on trial.
+	dtSmall.setAllocation(allocation{set: true, layer: LayerNone}, 0)
+	check("small paused for bandwidth", state{0b111, 0b101, 0})
+	dtSmall.setAllocation(allocation{}, LayerNone)
 
 	var plis plisTo
 	packet := func(seq uint16, ts uint32, key bool) []byte {
