@@ -131,6 +131,14 @@ func (p *person) sends() string {
 			layers = append(layers, fmt.Sprintf("estimate %.0f kbps", cp.AvailableOutgoingBitrate/1000))
 		}
 	}
+	// What the server's receiver reports say (loss and round trip).
+	var loss string
+	_ = p.page.EvalErr(`(async () => { const out = [];
+		(await window.parleyDebug.pcs.publisher.getStats()).forEach((s) => {
+			if (s.type === "remote-inbound-rtp" && s.kind === "video") out.push(s.packetsLost + " lost, rtt " + Math.round(s.roundTripTime * 1000) + " ms");
+		});
+		return out.join(", "); })()`, &loss)
+	layers = append(layers, "server reports: "+loss)
 	return strings.Join(layers, "; ")
 }
 
