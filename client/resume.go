@@ -112,8 +112,33 @@ func (r *Room) abandon(l *link) {
 		Reason: parleypb.LeaveReason_LEAVE_REASON_CLIENT_REQUEST,
 	}}}
 	r.reqs.assign(req, false)
-	_ = l.tr.Send(req)
+	if l.tr.Send(req) != nil {
+		l.close()
+		return
+	}
+	// Wait (like Leave, and as long) for the server to answer or end the
+	// stream: closing at once cancels the stream, and gRPC may then drop a
+	// request the server has not read yet, leaving the fresh participant
+	// behind until its session times out.
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		for {
+			resp, err := l.tr.Recv()
+			if err != nil || resp.GetLeave() != nil {
+				return
+			}
+		}
+	}()
+	t := time.NewTimer(leaveWait)
+	select {
+	case <-ended:
+	case <-t.C:
+	case <-r.ctx.Done():
+	}
+	t.Stop()
 	l.close()
+	<-ended
 }
 
 // resumed continues the session on l: the view catches up with the room

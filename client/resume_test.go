@@ -79,7 +79,8 @@ func TestResumeAfterDrop(t *testing.T) {
 }
 
 // TestResumeRefused: a server that no longer has the session joins the
-// client afresh; the Room leaves that participant and ends.
+// client afresh; the Room leaves that participant (its leave reaches the
+// server before the stream closes) and ends.
 func TestResumeRefused(t *testing.T) {
 	checkLeaks(t)
 	srv := newFakeServer(t)
@@ -87,7 +88,9 @@ func TestResumeRefused(t *testing.T) {
 	sess.close()
 	next := srv.accept(t)
 	next.join(t, basicJoin()) // resumed: false
-	next.expect(t, "leave", func(q *parleypb.SignalRequest) bool { return q.GetLeave() != nil })
+	leave := next.expect(t, "leave", func(q *parleypb.SignalRequest) bool { return q.GetLeave() != nil })
+	next.respond(t, &parleypb.SignalResponse{RequestId: leave.GetRequestId(),
+		Message: &parleypb.SignalResponse_Leave{Leave: &parleypb.LeaveResponse{}}})
 	d := lastEvent(t, r)
 	if d.Reason != parleypb.LeaveReason_LEAVE_REASON_CONNECTION_LOST || !d.CanReconnect || !errors.Is(d.Err, ErrResumeFailed) {
 		t.Fatalf("disconnect %+v, want CONNECTION_LOST, can reconnect, ErrResumeFailed", d)

@@ -57,6 +57,10 @@ type Config struct {
 	// NoRTX makes the bots negotiate no RTX: retransmissions then go out
 	// on the media SSRC (browsers use RTX).
 	NoRTX bool
+	// SendLoss is the share of their RTP packets (0 to 0.5) the bots
+	// drop on sending, as a lossy uplink would, so that NACK and
+	// retransmission through the server are exercised.
+	SendLoss float64
 
 	// ServerPID, when the server runs on this machine, is read for its CPU
 	// time and resident memory (/proc/PID/stat and status).
@@ -108,6 +112,8 @@ func (c *Config) Validate() error {
 		return bad("no bots: give --video-publishers, --audio-publishers or --subscribers")
 	case c.Duration <= 0:
 		return bad("--duration must be positive, got %v", c.Duration)
+	case c.SendLoss < 0 || c.SendLoss > 0.5:
+		return bad("--send-loss must be a share in [0, 0.5], got %v", c.SendLoss)
 	case c.Ramp <= 0:
 		return bad("--ramp must be a positive number of joins per second, got %v", c.Ramp)
 	case c.SettleTimeout < 0 || c.ProgressInterval < 0:

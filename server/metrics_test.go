@@ -81,7 +81,8 @@ func TestMetricsMoveWithMedia(t *testing.T) {
 	url := "grpc://" + srv.GRPCAddr()
 
 	idle := scrape(t, srv.HTTPAddr())
-	for _, name := range []string{"process_cpu_seconds_total", "process_resident_memory_bytes", "go_goroutines", "parley_rooms"} {
+	for _, name := range []string{"process_cpu_seconds_total", "process_resident_memory_bytes", "go_goroutines", "parley_rooms",
+		"parley_media_socket_drops_total", "parley_media_socket_receive_buffer_bytes", "parley_media_socket_send_buffer_bytes"} {
 		if _, ok := idle[name]; !ok {
 			t.Errorf("metric %s missing", name)
 		}

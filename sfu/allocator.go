@@ -11,10 +11,20 @@ import (
 // That leaves a band in which a fluctuating estimate moves nothing: GCC's
 // decrease to 85% of the acknowledged rate after a brief overuse (a probe,
 // a keyframe) must not pause a track whose current layer was just fine.
+//
+// Pausing a track that is being forwarded takes more: its lowest option is
+// kept while it fits pauseHeadroom of the budget. GCC's answer to overuse
+// is to send 15% less than the receiver acknowledged; pausing the video is
+// a cut of all of it, and an application-limited sender (a small layer, a
+// still picture) is acknowledged little more than what it sends, so a
+// single decrease on delay noise (a loaded receiver's scheduling) would
+// otherwise pause it. A link really too thin for the lowest layer shows up
+// as a budget well below it, with loss.
 const (
-	upHeadroom   = 0.85
-	keepHeadroom = 1.15
-	upgradeHold  = 4e9
+	upHeadroom    = 0.85
+	keepHeadroom  = 1.15
+	pauseHeadroom = 2.0
+	upgradeHold   = 4e9
 )
 
 // defaultLayerBitrate is the bitrate (bits per second) of layer s of a
@@ -55,6 +65,9 @@ type allocTrack struct {
 	// current is the previous decision; held forbids going above it.
 	current allocation
 	held    bool
+	// floor gives the track its cheapest option whatever the budget: a
+	// paused track resumed on trial, to probe the path (see controller).
+	floor bool
 }
 
 // allocOption is one way to forward a track and what it costs.
@@ -178,6 +191,9 @@ func allocate(budget uint64, tracks []allocTrack) []allocResult {
 		if level[i] >= 0 {
 			add -= min(add, opts[i][level[i]].cost)
 		}
+		if l == 0 && curLevel[i] >= 0 && tracks[i].current.set {
+			return float64(used+add) <= pauseHeadroom*float64(budget)
+		}
 		if l <= curLevel[i] {
 			return float64(used+add) <= keepHeadroom*float64(budget)
 		}
@@ -199,7 +215,10 @@ func allocate(budget uint64, tracks []allocTrack) []allocResult {
 		return true
 	}
 	for _, i := range order {
-		step(i)
+		if !step(i) && tracks[i].floor && len(opts[i]) > 0 {
+			level[i] = 0
+			used += opts[i][0].cost
+		}
 	}
 	for g := 0; g < len(order); {
 		end := g

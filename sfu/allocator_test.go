@@ -91,6 +91,24 @@ func TestAllocate(t *testing.T) {
 			[]allocResult{{alloc: paused, next: 150_000}},
 		},
 		{
+			"a forwarded lowest layer survives one decrease of the estimate",
+			100_000,
+			[]allocTrack{track("a", PriorityNormal, 2, at(0))},
+			[]allocResult{{alloc: at(0), cost: 150_000, next: 350_000}},
+		},
+		{
+			"a forwarded lowest layer pauses when the budget is under half of it",
+			70_000,
+			[]allocTrack{track("a", PriorityNormal, 2, at(0))},
+			[]allocResult{{alloc: paused, next: 150_000}},
+		},
+		{
+			"a paused track on trial gets its lowest layer whatever the budget",
+			10_000,
+			[]allocTrack{func() allocTrack { t := track("a", PriorityNormal, 2, paused); t.floor = true; return t }()},
+			[]allocResult{{alloc: at(0), cost: 150_000, next: 350_000}},
+		},
+		{
 			"a track cut down recently is held there",
 			5_000_000,
 			[]allocTrack{func() allocTrack { t := track("a", PriorityNormal, 2, at(0)); t.held = true; return t }()},

@@ -16,17 +16,9 @@ import (
 // layer within a bounded time.
 func TestBandwidthLimitedSubscriber(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	call := startVNetCall(t, 300_000, 40_000)
-	rig, e := call.rig, call.e
-	shapes := [MaxLayers]layerShape{{packets: 1, size: 350}, {packets: 2, size: 800}, {packets: 5, size: 950}}
-	pub, r, _ := publishSimulcast(t, e, call.m, rig.clientPC(rig.pub), shapes)
-	sub := newSubClientOn(t, e, rig.clientPC(rig.sub))
-	sub.countOnly = true
-	defer call.end(t, sub, pub)
-	dt, err := sub.server.AddTrack(r, Preferences{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lc := startLimitedCall(t, 300_000, 40_000)
+	defer lc.end(t)
+	rig, sub, r, dt := lc.rig, lc.sub, lc.r, lc.dt
 	logState := func(what string) {
 		est, _ := sub.server.Estimate()
 		st := dt.Stats()
@@ -72,3 +64,58 @@ func TestBandwidthLimitedSubscriber(t *testing.T) {
 	logState("recovered")
 	t.Logf("back at the top layer %v after the limit was lifted", time.Since(lifted).Round(100*time.Millisecond))
 }
+
+// TestPausedSubscriberRecovers: a subscriber whose link carries less than
+// the lowest layer (60 kbit/s) gets the track paused for bandwidth; when
+// the limit is lifted, the controller resumes it on trial and probes, and
+// it climbs back to the top layer. Nothing else carries probes or
+// feedback meanwhile, so without the trial the track would stay paused.
+func TestPausedSubscriberRecovers(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	lc := startLimitedCall(t, 60_000, 20_000)
+	defer lc.end(t)
+	rig, sub, dt := lc.rig, lc.sub, lc.dt
+	eventually(t, 30*time.Second, "the track paused for bandwidth", func() bool {
+		return dt.TargetLayer() == LayerNone && dt.StreamState().Reason == PauseBandwidth
+	})
+	est, _ := sub.server.Estimate()
+	t.Logf("paused at an estimate of %d bit/s", est)
+
+	rig.subLink.SetRate(100_000_000)
+	rig.subLink.SetBurst(1 << 20)
+	lifted := time.Now()
+	eventually(t, 60*time.Second, "the top layer again", func() bool { return dt.CurrentLayer() == 2 })
+	t.Logf("back at the top layer %v after the limit was lifted", time.Since(lifted).Round(100*time.Millisecond))
+}
+
+// limitedCall is a subscriber of a three-layer track (about 100 kbit/s,
+// 420 kbit/s and 1.2 Mbit/s) behind a link limited to rate bits per
+// second (a queue of queueBytes on the virtual network).
+type limitedCall struct {
+	call *vnetCall
+	rig  *vnetRig
+	pub  *pubClient
+	sub  *subClient
+	r    *Receiver
+	dt   *DownTrack
+}
+
+func startLimitedCall(t *testing.T, rate int, queueBytes int64) *limitedCall {
+	t.Helper()
+	call := startVNetCall(t, rate, queueBytes)
+	rig, e := call.rig, call.e
+	shapes := [MaxLayers]layerShape{{packets: 1, size: 350}, {packets: 2, size: 800}, {packets: 5, size: 950}}
+	pub, r, _ := publishSimulcast(t, e, call.m, rig.clientPC(rig.pub), shapes)
+	sub := newSubClientOn(t, e, rig.clientPC(rig.sub))
+	sub.countOnly = true
+	lc := &limitedCall{call: call, rig: rig, pub: pub, sub: sub, r: r}
+	dt, err := sub.server.AddTrack(r, Preferences{})
+	if err != nil {
+		lc.end(t)
+		t.Fatal(err)
+	}
+	lc.dt = dt
+	return lc
+}
+
+func (lc *limitedCall) end(t *testing.T) { lc.call.end(t, lc.sub, lc.pub) }

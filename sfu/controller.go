@@ -38,6 +38,7 @@ type controller struct {
 	lastAlloc  int64
 	lastReport int64
 	prober     prober
+	trial      trial
 }
 
 // trackControl is the controller's memory of one down-track.
@@ -84,6 +85,10 @@ func (c *controller) run() {
 		now := c.tx.clock.now()
 		dts := c.s.DownTracks()
 		c.forget(dts)
+		if c.trial.step(now, c.prober.wins) {
+			c.prober.failed(now) // the trial ended without a probe getting through
+			kicked = true
+		}
 		if kicked || now-c.lastAlloc >= allocInterval {
 			c.lastAlloc = now
 			c.allocate(dts, now)
@@ -162,6 +167,7 @@ func (c *controller) allocate(dts []*DownTrack, now int64) {
 			info:        layers,
 			current:     tc.alloc,
 			held:        now < tc.holdUntil,
+			floor:       c.trial.covers(d, now),
 		}
 		if rs, ok := d.src.(rateSource); ok {
 			t.rates = rs.LayerRates()
@@ -186,15 +192,26 @@ func (c *controller) allocate(dts []*DownTrack, now int64) {
 		}
 	}
 	target := uint64(0)
-	if probeFor != nil && c.tx.bwe.settled(now) {
-		// The estimate at which the allocator would take the next step,
-		// but never more than twice the estimate at once.
-		target = min(uint64(float64(used+probeNeed+audio)/upHeadroom), 2*est)
+	settled := c.tx.bwe.settled(now)
+	if settled && (probeFor != nil || c.trial.on) {
+		// The estimate at which the allocator would take the next step
+		// (on trial: keep what it forwards), but never more than twice the
+		// estimate at once.
+		need := max(used+probeNeed+audio, c.trial.keep(used+audio))
+		target = min(uint64(float64(need)/upHeadroom), 2*est)
 		if target <= est {
 			target = 0 // it fits already; the hold is what keeps it
 		}
 	}
 	c.prober.want(target, probeFor)
+	if settled && probeFor != nil && probeFor.CurrentLayer() == LayerNone && !c.trial.on &&
+		c.prober.due(now) && c.prober.carrier(dts) == nil {
+		// Every video track is paused, so nothing can carry a probe and
+		// no feedback tells the estimate it could grow: resume the track
+		// waiting first at its lowest layer, on trial, and probe on it.
+		c.trial.start(probeFor, now, c.prober.wins)
+		c.kick()
+	}
 }
 
 // below reports whether allocation a is less than b (a cut).

@@ -56,9 +56,12 @@
 // trendline, AIMD, a loss cap; REMB when there is no such feedback), and
 // its controller goroutine splits the estimate over the video tracks by
 // priority (screen share, active speaker, the rest) with hysteresis,
-// pauses what does not fit, probes with padding before stepping up (see
-// prober.go for why), sends sender reports and reports stream states.
-// Retransmissions get a share of the estimate.
+// pauses what clearly does not fit, probes with padding before stepping
+// up (see prober.go for why) and resumes a paused track on trial to probe
+// when nothing else can carry the padding (trial.go), sends sender reports
+// and reports stream states. Retransmissions get a share of the estimate.
+// Node-to-node relays are estimated but not allocated: they carry what
+// the other node's subscribers demand, and that node fits each of them.
 //
 // # Publishers
 //

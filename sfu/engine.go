@@ -26,7 +26,8 @@ type Engine struct {
 	pool   *sync.Pool
 	mux    ice.UDPMux
 	addr   *net.UDPAddr
-	tcpMux ice.TCPMux // nil without ICE-TCP
+	socks  []net.PacketConn // the media port's sockets (socketstats.go)
+	tcpMux ice.TCPMux       // nil without ICE-TCP
 	tcp    *net.TCPAddr
 	pubAPI *webrtc.API
 	subAPI *webrtc.API
@@ -56,10 +57,11 @@ func NewEngine(cfg Config, logger *slog.Logger, opts ...Option) (*Engine, error)
 		cfg.TCPPort = -1 // ICE-TCP listens on the host's network only
 	}
 	lf := pionLoggerFactory{logger: logger}
-	mux, addr, err := listenUDPMux(cfg, &o, lf)
+	mux, socks, err := listenUDPMux(cfg, &o, lf)
 	if err != nil {
 		return nil, err
 	}
+	addr := socks[0].LocalAddr().(*net.UDPAddr)
 	e := &Engine{
 		cfg:    cfg,
 		opts:   o,
@@ -68,6 +70,7 @@ func NewEngine(cfg Config, logger *slog.Logger, opts ...Option) (*Engine, error)
 		pool:   newPacketPool(),
 		mux:    mux,
 		addr:   addr,
+		socks:  socks,
 		peers:  map[io.Closer]struct{}{},
 	}
 	if e.tcpMux, e.tcp, err = listenTCPMux(cfg, lf); err != nil {
@@ -92,6 +95,7 @@ func NewEngine(cfg Config, logger *slog.Logger, opts ...Option) (*Engine, error)
 		return nil, err
 	}
 	logger.Info("media engine started", "udp", addr.String(), "ice_tcp", e.TCPAddr())
+	e.checkSocketBuffers()
 	return e, nil
 }
 

@@ -25,10 +25,11 @@ func WithNet(n transport.Net) Option {
 }
 
 // listenUDP binds a UDP socket on the engine's network: the host's
-// through listenMediaUDP, or the virtual network's.
-func (o *options) listenUDP(addr *net.UDPAddr) (net.PacketConn, *net.UDPAddr, error) {
+// through listenMediaUDP (with buffers of bufSize bytes), or the virtual
+// network's.
+func (o *options) listenUDP(addr *net.UDPAddr, bufSize int) (net.PacketConn, *net.UDPAddr, error) {
 	if o.net == nil {
-		conn, err := listenMediaUDP(addr)
+		conn, err := listenMediaUDP(addr, bufSize)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -58,6 +58,7 @@ type prober struct {
 	at     int64
 	rate   float64
 	probes int // probes sent (tests)
+	wins   int // probes that got their target through
 }
 
 func newProber(tx *sendSide) prober {
@@ -77,11 +78,12 @@ func (p *prober) step(dts []*DownTrack, now int64, stop <-chan struct{}, kick fu
 		}
 		if done && r >= float64(p.pending) {
 			p.backoff = probeBackoffMin
+			p.wins++
 			kick() // the estimate rose: allocate again
+			p.next = now + p.backoff
 		} else {
-			p.backoff = min(p.backoff*2, probeBackoffMax)
+			p.failed(now)
 		}
-		p.next = now + p.backoff
 		p.pending = 0
 	}
 	if p.target == 0 || now < p.next {
@@ -95,6 +97,15 @@ func (p *prober) step(dts []*DownTrack, now int64, stop <-chan struct{}, kick fu
 	p.pending, p.sentAt = p.target, p.tx.clock.now()
 	p.probes++
 }
+
+// failed backs off after a probe (or a trial) that did not get through.
+func (p *prober) failed(now int64) {
+	p.backoff = min(p.backoff*2, probeBackoffMax)
+	p.next = now + p.backoff
+}
+
+// due reports whether a probe may start now.
+func (p *prober) due(now int64) bool { return p.pending == 0 && now >= p.next }
 
 // measure updates the connection's send rate from the down-tracks'
 // counters.

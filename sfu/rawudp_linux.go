@@ -38,18 +38,55 @@ type rawUDPConn struct {
 	fdClosed atomic.Bool
 }
 
+const closingBit = int64(1) << 62
+
+// setSocketBuffer asks for size bytes of socket buffer: with the FORCE
+// option first, which may exceed the kernel's maximum (net.core.rmem_max,
+// wmem_max) but needs CAP_NET_ADMIN, then with the plain one, which the
+// kernel silently caps at that maximum.
+func setSocketBuffer(fd, force, plain, size int) {
+	if syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, force, size) != nil {
+		_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, plain, size)
+	}
+}
+
+// soMeminfo is SO_MEMINFO (linux/sock_diag.h; 0x37 on every Linux
+// architecture Go supports): the socket's memory counters, of which
+// skMeminfoDrops counts datagrams dropped on arrival, mostly because the
+// receive buffer was full.
 const (
-	closingBit   = int64(1) << 62
-	socketBuffer = 4 << 20
+	soMeminfo      = 0x37
+	skMeminfoVars  = 9
+	skMeminfoDrops = 8
 )
 
-// listenMediaUDP binds the media socket on addr.
-func listenMediaUDP(addr *net.UDPAddr) (net.PacketConn, error) {
-	return listenRawUDP(addr)
+// socketStats reads the buffer sizes and drops from the kernel.
+func (c *rawUDPConn) socketStats() (SocketStats, bool) {
+	if !c.enter() {
+		return SocketStats{}, false
+	}
+	defer c.exit()
+	st := SocketStats{Addr: c.local.String()}
+	st.ReceiveBuffer, _ = syscall.GetsockoptInt(c.fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF)
+	st.SendBuffer, _ = syscall.GetsockoptInt(c.fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF)
+	var mem [skMeminfoVars]uint32
+	size := uint32(unsafe.Sizeof(mem))
+	_, _, errno := syscall.Syscall6(syscall.SYS_GETSOCKOPT, uintptr(c.fd), syscall.SOL_SOCKET, soMeminfo,
+		uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&size)), 0)
+	if errno == 0 && size > skMeminfoDrops*4 {
+		st.Drops, st.HaveDrops = uint64(mem[skMeminfoDrops]), true
+	}
+	return st, true
+}
+
+// listenMediaUDP binds the media socket on addr with buffers of bufSize
+// bytes (0: the kernel's default).
+func listenMediaUDP(addr *net.UDPAddr, bufSize int) (net.PacketConn, error) {
+	return listenRawUDP(addr, bufSize)
 }
 
 // listenRawUDP binds a UDP socket on addr.
-func listenRawUDP(addr *net.UDPAddr) (*rawUDPConn, error) {
+func listenRawUDP(addr *net.UDPAddr, bufSize int) (*rawUDPConn, error) {
 	ip := addr.IP
 	family, v6 := syscall.AF_INET, false
 	if ip != nil && ip.To4() == nil {
@@ -72,9 +109,11 @@ func listenRawUDP(addr *net.UDPAddr) (*rawUDPConn, error) {
 		sa = s
 	}
 	// Larger buffers ride out bursts (a keyframe to a hundred
-	// subscribers); the kernel caps them at its maximum.
-	_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_SNDBUF, socketBuffer)
-	_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, socketBuffer)
+	// subscribers, a publisher's keyframe while the reader is descheduled).
+	if bufSize > 0 {
+		setSocketBuffer(fd, syscall.SO_RCVBUFFORCE, syscall.SO_RCVBUF, bufSize)
+		setSocketBuffer(fd, syscall.SO_SNDBUFFORCE, syscall.SO_SNDBUF, bufSize)
+	}
 	if err := syscall.Bind(fd, sa); err != nil {
 		_ = syscall.Close(fd)
 		return nil, fmt.Errorf("bind %s: %w", addr, err)

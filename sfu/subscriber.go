@@ -73,8 +73,17 @@ func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 		log:    e.logger.With("participant", cfg.ParticipantID, "pc", "subscriber"),
 		tracks: map[string]subscribedTrack{},
 	}
-	s.tx = newSendSide(e.clock, e.cfg.Congestion.limits(), nil)
-	s.ctrl = newController(s, s.tx, e.cfg.Congestion)
+	cc := e.cfg.Congestion
+	if cfg.Relay {
+		// A relay carries exactly the layers the other node's subscribers
+		// demand, each layer a track of its own: the allocator could only
+		// pause a layer (or drop its temporal layers) for all of them at
+		// once, on an estimate of a link between servers. The other node
+		// fits each subscriber's own link; the relay forwards everything.
+		cc.Enabled = false
+	}
+	s.tx = newSendSide(e.clock, cc.limits(), nil)
+	s.ctrl = newController(s, s.tx, cc)
 	s.tx.kick = s.ctrl.kick
 	s.neg = newNegotiator(s.makeOffer, s.deliverOffer, func(err error) {
 		if !errors.Is(err, ErrClosed) {

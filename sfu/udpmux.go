@@ -16,7 +16,7 @@ import (
 // ("" or unspecified) it is one socket per usable interface address, all on
 // the same port, so that every reply leaves from the address the client
 // talked to; the candidates are exactly those addresses.
-func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAddr, error) {
+func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux, []net.PacketConn, error) {
 	logger := lf.NewLogger("udpmux")
 	var ip net.IP
 	if cfg.BindAddress != "" {
@@ -25,12 +25,12 @@ func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux,
 		}
 	}
 	if ip != nil && !ip.IsUnspecified() {
-		conn, addr, err := o.listenUDP(&net.UDPAddr{IP: ip, Port: cfg.UDPPort})
+		conn, _, err := o.listenUDP(&net.UDPAddr{IP: ip, Port: cfg.UDPPort}, cfg.SocketBuffer)
 		if err != nil {
 			return nil, nil, fmt.Errorf("listen media port: %w", err)
 		}
 		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: logger, UDPConn: conn, Net: o.net})
-		return mux, addr, nil
+		return mux, []net.PacketConn{conn}, nil
 	}
 
 	ips, err := interfaceIPs(cfg)
@@ -40,7 +40,7 @@ func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux,
 	port := cfg.UDPPort
 	var conns []net.PacketConn
 	for _, addr := range ips {
-		conn, bound, lerr := o.listenUDP(&net.UDPAddr{IP: addr, Port: port})
+		conn, bound, lerr := o.listenUDP(&net.UDPAddr{IP: addr, Port: port}, cfg.SocketBuffer)
 		if lerr != nil {
 			err = fmt.Errorf("listen media port on %s: %w", addr, lerr)
 			break
@@ -58,7 +58,7 @@ func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux,
 	for _, c := range conns {
 		muxes = append(muxes, ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: logger, UDPConn: c}))
 	}
-	return ice.NewMultiUDPMuxDefault(muxes...), conns[0].LocalAddr().(*net.UDPAddr), nil
+	return ice.NewMultiUDPMuxDefault(muxes...), conns, nil
 }
 
 var errNoInterfaceAddress = errors.New("no usable interface address")

@@ -40,6 +40,7 @@ func (f *loadtestFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Simulcast, "simulcast", c.Simulcast, "publish video in three simulcast layers")
 	fs.BoolVar(&f.noSimulcast, "no-simulcast", false, "publish one 1280x720 layer (same as --simulcast=false)")
 	fs.BoolVar(&c.NoRTX, "no-rtx", false, "negotiate no RTX: retransmit on the media SSRC (browsers use RTX)")
+	fs.Float64Var(&c.SendLoss, "send-loss", 0, "share of their RTP packets the bots drop on sending (0 to 0.5), to exercise NACK and RTX")
 	fs.StringVar(&f.codec, "codec", string(c.Codec), "video codec: vp8 or h264")
 	fs.StringVar(&f.layout, "layout", string(c.Layout), "what each participant watches: speaker (1 large, 3 small), 3x3, 4x4 or 5x5")
 	fs.StringVar(&c.RoomPrefix, "room-prefix", "", "room names PREFIX-0, PREFIX-1, ... (default: a fresh loadtest-XXXXXX)")
@@ -146,7 +147,7 @@ func runLoadtestBench(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.Float64Var(&cfg.Ramp, "ramp", cfg.Ramp, "bots joining per second")
 	fs.StringVar(&cfg.SFUBench, "sfu-bench", "", "output of go test -bench . -benchmem ./sfu/ to summarize with the floor ratio")
 	fs.StringVar(&cfg.OutDir, "out", "bin/bench", "directory for the JSON reports, server logs and the server's CPU profile")
-	fs.BoolVar(&cfg.RTX, "rtx", cfg.RTX, "let the bots negotiate RTX as browsers do")
+	fs.BoolVar(&cfg.RTX, "rtx", cfg.RTX, "let the bots negotiate RTX as browsers do (--rtx=false: retransmit on the media SSRC)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
