@@ -246,7 +246,6 @@ func checkSpeakerView(t *testing.T, alice, bob, carol *person) {
 	p.WaitJS(fmt.Sprintf(`(() => { const s = window.parleyDebug.subscriptions, a = s[%q], b = s[%q];
 		return a && b && !a.paused && !b.paused && a.width > 2 * b.width; })()`, stageSid, stripSid), joinWait)
 	// The frames: the stage must get a larger layer than the filmstrip.
-	var last error
 	err := pollErr(mediaWait, func() error {
 		stage, err := alice.inbound("bob")
 		if err != nil {
@@ -257,8 +256,7 @@ func checkSpeakerView(t *testing.T, alice, bob, carol *person) {
 			return err
 		}
 		if stage.FrameWidth <= strip.FrameWidth || strip.FrameWidth == 0 {
-			last = fmt.Errorf("stage %d×%d, filmstrip %d×%d; bob sends %s", stage.FrameWidth, stage.FrameHeight, strip.FrameWidth, strip.FrameHeight, bob.sends())
-			return last
+			return fmt.Errorf("stage %d×%d, filmstrip %d×%d; bob sends %s", stage.FrameWidth, stage.FrameHeight, strip.FrameWidth, strip.FrameHeight, bob.sends())
 		}
 		return nil
 	})
