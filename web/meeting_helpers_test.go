@@ -48,11 +48,12 @@ func meetingURL(base, room, name string, extra ...string) string {
 	return base + "/" + room + "?" + q.Encode()
 }
 
-// join opens a page that joins room at once as name.
-func join(t *testing.T, b *browsertest.Browser, base, room, name string) *person {
+// join opens a page that joins room at once as name, with extra query
+// parameters in pairs (e.g. "mic", "off").
+func join(t *testing.T, b *browsertest.Browser, base, room, name string, extra ...string) *person {
 	t.Helper()
 	p := &person{name: name, identity: strings.ToLower(name), page: newPage(t, b, strings.ToLower(name))}
-	p.page.Navigate(meetingURL(base, room, name))
+	p.page.Navigate(meetingURL(base, room, name, extra...))
 	p.waitJoined(t)
 	return p
 }

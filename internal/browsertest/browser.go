@@ -72,6 +72,8 @@ type Browser struct {
 	cancel      context.CancelFunc
 	cancelAlloc context.CancelFunc
 
+	unlock func() // releases the machine's browser lock (lock.go)
+
 	mu     sync.Mutex
 	pages  []*Page
 	closed bool
@@ -90,11 +92,15 @@ func Start(t testing.TB, opts ...Option) *Browser {
 	if err != nil {
 		t.Fatal(err)
 	}
+	unlock, err := lockMachine(t)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := config{flags: baseFlags(), timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b := &Browser{t: t, cfg: cfg, dataDir: t.TempDir(), output: newTailBuffer(256 << 10)}
+	b := &Browser{t: t, cfg: cfg, dataDir: t.TempDir(), output: newTailBuffer(256 << 10), unlock: unlock}
 
 	allocOpts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
@@ -179,6 +185,7 @@ func (b *Browser) shutdown() {
 	b.cancel()
 	b.cancelAlloc()
 	killLeftovers(b.dataDir)
+	b.unlock()
 }
 
 // killLeftovers kills processes that still run with the browser's user data

@@ -21,6 +21,11 @@
 //		})
 //	}
 //
+// Browsers take turns across test processes: [Start] waits until no other
+// test's browser runs on the machine (a lock file in the temporary
+// directory), so that packages run side by side by `go test ./...` do not
+// starve each other's media.
+//
 // The browser uses a fake camera, microphone and screen, and grants media
 // permissions without a prompt. A browser started with
 // [WithPerPagePermissions] grants them per page instead, so that

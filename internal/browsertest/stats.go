@@ -85,20 +85,26 @@ type Outbound struct {
 	FramesSent              uint64  `json:"framesSent"`
 	FramesPerSecond         float64 `json:"framesPerSecond"`
 	QualityLimitationReason string  `json:"qualityLimitationReason"`
+	// QualityLimitationResolutionChanges counts the encoder's resolution
+	// changes for CPU or bandwidth.
+	QualityLimitationResolutionChanges uint64 `json:"qualityLimitationResolutionChanges"`
 }
 
 // CandidatePair is an ICE candidate pair the connection checked.
 type CandidatePair struct {
-	State             string     `json:"state"`
-	Nominated         bool       `json:"nominated"`
-	Selected          bool       `json:"selected"`
-	RequestsSent      uint64     `json:"requestsSent"`
-	ResponsesReceived uint64     `json:"responsesReceived"`
-	RequestsReceived  uint64     `json:"requestsReceived"`
-	BytesSent         uint64     `json:"bytesSent"`
-	BytesReceived     uint64     `json:"bytesReceived"`
-	Local             *Candidate `json:"local"`
-	Remote            *Candidate `json:"remote"`
+	State             string `json:"state"`
+	Nominated         bool   `json:"nominated"`
+	Selected          bool   `json:"selected"`
+	RequestsSent      uint64 `json:"requestsSent"`
+	ResponsesReceived uint64 `json:"responsesReceived"`
+	RequestsReceived  uint64 `json:"requestsReceived"`
+	BytesSent         uint64 `json:"bytesSent"`
+	BytesReceived     uint64 `json:"bytesReceived"`
+	// AvailableOutgoingBitrate is the sender's bandwidth estimate in bits
+	// per second (0 when it has none).
+	AvailableOutgoingBitrate float64    `json:"availableOutgoingBitrate"`
+	Local                    *Candidate `json:"local"`
+	Remote                   *Candidate `json:"remote"`
 }
 
 // Candidate is one side of a candidate pair.

@@ -51,6 +51,7 @@
             frameWidth: n(r.frameWidth), frameHeight: n(r.frameHeight), framesEncoded: n(r.framesEncoded),
             framesSent: n(r.framesSent), framesPerSecond: n(r.framesPerSecond),
             qualityLimitationReason: r.qualityLimitationReason || "",
+            qualityLimitationResolutionChanges: n(r.qualityLimitationResolutionChanges),
           });
           s.outboundVideo.push(o);
         } else {
@@ -61,6 +62,7 @@
           state: r.state || "", nominated: !!r.nominated, selected: selected.has(r.id),
           requestsSent: n(r.requestsSent), responsesReceived: n(r.responsesReceived),
           requestsReceived: n(r.requestsReceived), bytesSent: n(r.bytesSent), bytesReceived: n(r.bytesReceived),
+          availableOutgoingBitrate: n(r.availableOutgoingBitrate),
           local: candidate(byId.get(r.localCandidateId)), remote: candidate(byId.get(r.remoteCandidateId)),
         });
       }
