@@ -51,9 +51,12 @@ func DefaultRelayBenchConfig() RelayBenchConfig {
 	return RelayBenchConfig{Scenario: DefaultRelayScenario(), Duration: 20 * time.Second, Ramp: 25, Runs: 3}
 }
 
-// RelayScenario is the load of the relay-hop benchmark, in one room.
+// RelayScenario is the load of the relay-hop benchmark. Every room has
+// its own relay (one per room and pair of nodes).
 type RelayScenario struct {
-	Name            string `json:"name"`
+	Name string `json:"name"`
+	// Rooms is the number of rooms; the counts below are per room.
+	Rooms           int    `json:"rooms"`
 	VideoPublishers int    `json:"video_publishers"`
 	AudioPublishers int    `json:"audio_publishers"`
 	Subscribers     int    `json:"subscribers"`
@@ -63,7 +66,7 @@ type RelayScenario struct {
 // DefaultRelayScenario is one simulcast publisher (video and audio) to 25
 // subscribers in speaker layout, as the first `make bench` scenario.
 func DefaultRelayScenario() RelayScenario {
-	return RelayScenario{Name: "1 pub → 25 subs", VideoPublishers: 1, AudioPublishers: 1, Subscribers: 25, Layout: LayoutSpeaker}
+	return RelayScenario{Name: "1 pub → 25 subs", Rooms: 1, VideoPublishers: 1, AudioPublishers: 1, Subscribers: 25, Layout: LayoutSpeaker}
 }
 
 // NodeStats are one node's figures over a run's window: CPU time and
@@ -207,7 +210,7 @@ func runRelayOnce(ctx context.Context, cfg *RelayBenchConfig, run int, relay boo
 	}
 	lc.URL, lc.MetricsURL, lc.ServerPID = subs.grpcURL(), subs.httpURL()+"/metrics", subs.pid()
 	sc := cfg.Scenario
-	lc.VideoPublishers, lc.AudioPublishers, lc.Subscribers, lc.Layout = sc.VideoPublishers, sc.AudioPublishers, sc.Subscribers, sc.Layout
+	lc.Rooms, lc.VideoPublishers, lc.AudioPublishers, lc.Subscribers, lc.Layout = max(sc.Rooms, 1), sc.VideoPublishers, sc.AudioPublishers, sc.Subscribers, sc.Layout
 	lc.Duration, lc.Ramp = cfg.Duration, cfg.Ramp
 	lc.NoRTX = !cfg.RTX
 	lc.Logger = cfg.Logger

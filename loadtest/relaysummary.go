@@ -37,8 +37,8 @@ type RelayDelta struct {
 	CPUPercentB  float64 `json:"cpu_percent_b"`
 	CPUPercent   float64 `json:"cpu_percent"` // A and B
 	// MicrosPerRelayedPacket is the extra server CPU (A and B) per packet
-	// that crossed the relay; CPUPercentPerSubscriber the extra server
-	// CPU per subscriber on B.
+	// that crossed a relay; CPUPercentPerSubscriber the extra server CPU
+	// per subscriber on B (of every room).
 	MicrosPerRelayedPacket  float64 `json:"cpu_us_per_relayed_packet"`
 	CPUPercentPerSubscriber float64 `json:"cpu_percent_per_subscriber"`
 	BotsCPUPercent          float64 `json:"bots_cpu_percent"`
@@ -86,7 +86,7 @@ func (s *RelaySummary) summarize() {
 	}
 	for _, run := range slices.Sorted(maps.Keys(byRun)) {
 		if pair := byRun[run]; pair[0] != nil && pair[1] != nil {
-			deltas = append(deltas, deltaOf(pair[0].figures(), pair[1].figures(), s.Scenario.Subscribers))
+			deltas = append(deltas, deltaOf(pair[0].figures(), pair[1].figures(), max(s.Scenario.Rooms, 1)*s.Scenario.Subscribers))
 		}
 	}
 	s.OneNode, s.Relay, s.Delta = medianFigures(one), medianFigures(hop), medianDelta(deltas)

@@ -17,8 +17,8 @@ func (s *RelaySummary) WriteTable(w io.Writer) error {
 	if s.RTX {
 		rtx = "with RTX"
 	}
-	ew.printf("%s (%d video + %d audio publishers, %d subscribers, %s layout), %.0f s windows, bots %s.\n",
-		sc.Name, sc.VideoPublishers, sc.AudioPublishers, sc.Subscribers, sc.Layout, s.DurationSeconds, rtx)
+	ew.printf("%s (%d room(s) × (%d video + %d audio publishers, %d subscribers), %s layout), %.0f s windows, bots %s.\n",
+		sc.Name, max(sc.Rooms, 1), sc.VideoPublishers, sc.AudioPublishers, sc.Subscribers, sc.Layout, s.DurationSeconds, rtx)
 	ew.printf("Nodes A and B: child `serve --dev` processes of one cluster on loopback; NATS and the bots in this process, on the same cores.\n")
 	ew.printf("one node: everyone on A (B idles in the cluster); A → B: publishers on A, subscribers on B.\n\n")
 

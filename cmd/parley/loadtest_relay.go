@@ -29,6 +29,7 @@ func (f *relayBenchFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.on, "relay", false, "the relay-hop benchmark instead: 1 pub → 25 subs on one node of a two-node cluster, then with the subscribers on the other node")
 	fs.IntVar(&f.runs, "runs", d.Runs, "with --relay: runs of each placement (medians are reported)")
 	fs.StringVar(&f.nats, "nats", "", "with --relay: NATS URL the two nodes join (default: an in-process NATS server on a free loopback port)")
+	fs.IntVar(&sc.Rooms, "rooms", sc.Rooms, "with --relay: number of rooms (a relay each); the counts below are per room")
 	fs.IntVar(&sc.VideoPublishers, "video-publishers", sc.VideoPublishers, "with --relay: participants publishing video")
 	fs.IntVar(&sc.AudioPublishers, "audio-publishers", sc.AudioPublishers, "with --relay: participants publishing audio")
 	fs.IntVar(&sc.Subscribers, "subscribers", sc.Subscribers, "with --relay: receive-only participants")
@@ -47,9 +48,15 @@ func (f *relayBenchFlags) scenarioOf() (loadtest.RelayScenario, error) {
 	if pubs < 1 || sc.Subscribers < 1 || min(sc.VideoPublishers, sc.AudioPublishers) < 0 {
 		return sc, errors.New("--relay needs at least one publisher and one subscriber")
 	}
+	if sc.Rooms < 1 {
+		return sc, fmt.Errorf("--rooms must be at least 1, got %d", sc.Rooms)
+	}
 	sc.Name = fmt.Sprintf("%d pub → %d subs", pubs, sc.Subscribers)
 	if pubs > 1 {
 		sc.Name = fmt.Sprintf("%d pubs → %d subs", pubs, sc.Subscribers)
+	}
+	if sc.Rooms > 1 {
+		sc.Name = fmt.Sprintf("%d rooms × %s", sc.Rooms, sc.Name)
 	}
 	return sc, nil
 }

@@ -22,7 +22,7 @@ func TestRelayBench(t *testing.T) {
 	cfg := loadtest.DefaultRelayBenchConfig()
 	cfg.ServerBinary = os.Args[0]
 	cfg.NATSURL = testutil.StartNATS(t).URL()
-	cfg.Scenario = loadtest.RelayScenario{Name: "1 pub → 2 subs", VideoPublishers: 1, AudioPublishers: 1, Subscribers: 2, Layout: loadtest.LayoutSpeaker}
+	cfg.Scenario = loadtest.RelayScenario{Name: "1 pub → 2 subs", Rooms: 1, VideoPublishers: 1, AudioPublishers: 1, Subscribers: 2, Layout: loadtest.LayoutSpeaker}
 	cfg.Duration = 3 * time.Second
 	cfg.Ramp = 50
 	cfg.Runs = 1
@@ -80,6 +80,7 @@ func TestRelayBenchBadFlags(t *testing.T) {
 		{[]string{"--subscribers", "0"}, "at least one publisher and one subscriber"},
 		{[]string{"--video-publishers", "0", "--audio-publishers", "0"}, "at least one publisher"},
 		{[]string{"--layout", "7x7"}, "layout"},
+		{[]string{"--rooms", "0"}, "--rooms"},
 		{[]string{"--runs", "0"}, "--runs"},
 		{[]string{"--sfu-bench", "sfu.txt"}, "does not apply"},
 	} {
