@@ -55,7 +55,11 @@ func (r *Room) handle(resp *parleypb.SignalResponse) {
 		r.events.push(StreamStateChanged{Streams: clone(m.StreamState).GetStreams()})
 	case *parleypb.SignalResponse_SubscribedQuality:
 		q := clone(m.SubscribedQuality)
-		r.events.push(SubscribedQualityChanged{TrackSid: q.GetTrackSid(), Track: r.pub.track(q.GetTrackSid()), Qualities: q.GetQualities()})
+		t := r.pub.track(q.GetTrackSid())
+		if t != nil {
+			t.applySubscribedQualities(q.GetQualities())
+		}
+		r.events.push(SubscribedQualityChanged{TrackSid: q.GetTrackSid(), Track: t, Qualities: q.GetQualities()})
 	case *parleypb.SignalResponse_Join:
 		r.log.Warn("ignoring a second JoinResponse")
 	default:

@@ -32,6 +32,9 @@ type LocalTrack struct {
 	muted     atomic.Bool
 	keyframes chan string
 	requests  atomic.Uint64
+	// stamped are the layers the stamper writes (simulcast layers by rid,
+	// an audio track under ""), for dynacast and audio levels.
+	stamped map[string]*stampedLayer
 }
 
 func newLocalTrack(info *parleypb.TrackInfo, cid string, rids []string, tr *webrtc.RTPTransceiver, track webrtc.TrackLocal) *LocalTrack {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/parley-sfu/parley/proto/parleypb"
@@ -28,6 +29,11 @@ func (c *config) newAPI(loopback bool, stamper *ridStamper) (*webrtc.API, error)
 	} else {
 		if err := m.RegisterDefaultCodecs(); err != nil {
 			return nil, fmt.Errorf("client: register codecs: %w", err)
+		}
+		// The audio level (RFC 6464), for the server's speaker detection
+		// (see LocalTrack.SetAudioLevel).
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI}, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("client: register audio level: %w", err)
 		}
 		if err := webrtc.RegisterDefaultInterceptors(m, ir); err != nil {
 			return nil, fmt.Errorf("client: register interceptors: %w", err)

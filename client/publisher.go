@@ -194,10 +194,12 @@ func (p *publisher) publish(ctx context.Context, req *parleypb.AddTrackRequest, 
 		}})
 		return nil, err
 	}
-	if len(rids) > 0 {
-		p.r.rids.add(tr)
+	var stamped map[string]*stampedLayer
+	if len(rids) > 0 || req.GetKind() == parleypb.TrackKind_TRACK_KIND_AUDIO {
+		stamped = p.r.rids.add(tr)
 	}
 	t := newLocalTrack(info, req.GetCid(), rids, tr, layers[0])
+	t.stamped = stamped
 	p.mu.Lock()
 	p.tracks[t.sid] = t
 	p.mu.Unlock()

@@ -59,7 +59,9 @@ func (t *RemoteTrack) Kind() webrtc.RTPCodecType { return t.track.Kind() }
 // Codec is the negotiated codec.
 func (t *RemoteTrack) Codec() webrtc.RTPCodecParameters { return t.track.Codec() }
 
-// Track is the pion track to read RTP from (ReadRTP).
+// Track is the pion track to read RTP from (ReadRTP). Packets with no
+// payload, only padding, are the server's bandwidth probes: they keep
+// their place in the sequence numbers; skip them.
 func (t *RemoteTrack) Track() *webrtc.TrackRemote { return t.track }
 
 // Receiver is the pion receiver of the track.

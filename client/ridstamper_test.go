@@ -29,7 +29,7 @@ func TestRIDStamperRTX(t *testing.T) {
 	}
 	const mediaSSRC, rtxSSRC = 1111, 2222
 	s := newRIDStamper()
-	s.layers[mediaSSRC] = stampedLayer{tr: tr, rid: "h"}
+	s.layers[mediaSSRC] = &stampedLayer{tr: tr, rid: "h"}
 	const midID, ridID, rridID = 1, 2, 3
 	var got []rtp.Header
 	w := s.BindLocalStream(&interceptor.StreamInfo{

@@ -87,6 +87,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		OnTrack:                 p.onTrack,
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Candidate: c}) },
 		OnConnectionStateChange: func(s webrtc.PeerConnectionState) { p.onConnectionState(pcPublisher, s) },
+		OnSubscribedLayers:      p.onSubscribedLayers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("publisher connection: %w", err)
@@ -96,6 +97,7 @@ func newParticipant(r *Room, params ParticipantParams) (*Participant, error) {
 		OnOffer:                 func(o webrtc.SessionDescription) { p.sink.Send(OfferEvent{Offer: o}) },
 		OnICECandidate:          func(c *webrtc.ICECandidateInit) { p.sink.Send(CandidateEvent{Subscriber: true, Candidate: c}) },
 		OnConnectionStateChange: func(s webrtc.PeerConnectionState) { p.onConnectionState(pcSubscriber, s) },
+		OnStreamState:           p.onStreamState,
 	})
 	if err != nil {
 		_ = p.publisher.Close()

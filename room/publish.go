@@ -2,6 +2,7 @@ package room
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/pion/webrtc/v4"
 
@@ -127,6 +128,11 @@ func (p *Participant) RemoveTrack(sid string) error {
 	}
 	if t, ok := p.tracks[sid]; ok {
 		r.unpublishLocked(t)
+		if c, ok := t.source.(io.Closer); ok {
+			// Stop reading it now, not when the client renegotiates it
+			// away (outside the lock: it stops pion's receiver).
+			r.m.goTracked(func() { _ = c.Close() })
+		}
 		return nil
 	}
 	for cid, t := range p.pending {

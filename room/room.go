@@ -33,6 +33,8 @@ type Room struct {
 	tracks       map[string]*publishedTrack
 	closed       bool
 	emptyTimer   *time.Timer
+	speakers     *sfu.SpeakerDetector // with the first audio track (see media.go)
+	speaking     []string             // participant sids speaking now
 }
 
 func newRoom(m *Manager, name string, opts RoomOptions) *Room {
@@ -217,6 +219,7 @@ func (r *Room) unpublishLocked(t *publishedTrack) {
 	}
 	delete(r.tracks, t.info.SID)
 	delete(t.owner.tracks, t.info.SID)
+	r.unwatchSpeakerLocked(t)
 	for _, p := range r.participants {
 		if _, ok := p.subs[t.info.SID]; ok {
 			p.unsubscribeLocked(t.info.SID)
@@ -235,6 +238,7 @@ func (r *Room) unpublishLocked(t *publishedTrack) {
 func (r *Room) publishLocked(t *publishedTrack) {
 	r.tracks[t.info.SID] = t
 	t.owner.tracks[t.info.SID] = t
+	r.watchSpeakerLocked(t)
 	r.broadcastLocked(t.owner, TrackPublishedEvent{Track: t.info})
 	if !t.owner.IsRemote() {
 		r.tellClusterLocked(TrackPublishedEvent{Track: t.info})
@@ -290,6 +294,7 @@ func (r *Room) closeAndTell(reason LeaveReason, tell bool) {
 func (r *Room) markClosedLocked() {
 	r.closed = true
 	r.stopEmptyTimerLocked()
+	r.stopSpeakersLocked()
 	r.m.forget(r)
 }
 

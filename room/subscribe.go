@@ -53,6 +53,7 @@ func (p *Participant) subscribeLocked(t *publishedTrack, prefs sfu.Preferences) 
 		p.log.Warn("subscribe failed", "track", t.info.SID, "err", err)
 		return fmt.Errorf("subscribe to %q: %w", t.info.SID, err)
 	}
+	dt.SetPriority(p.room.priorityLocked(t))
 	p.subs[t.info.SID] = dt
 	return nil
 }

@@ -9,7 +9,9 @@ import (
 )
 
 // The per-packet paths must not allocate: a reader's packet (parse, fan-out
-// to every down-track through a writer, cache store) and a NACK answer.
+// to every down-track through a writer, munging with VP8 temporal-layer
+// drops, the transport-wide number and its send-history record, cache
+// store) and a NACK answer on the RTX stream.
 
 func TestForwardDoesNotAllocate(t *testing.T) {
 	for _, tc := range []struct {
@@ -19,7 +21,8 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 		body  func(seq uint16) []byte
 	}{
 		{"vp8", webrtc.RTPCodecTypeVideo, codecVP8, func(seq uint16) []byte {
-			return vp8Payload(seq, uint8(seq), 0, true, true, make([]byte, 1100))
+			// Temporal layers 0, 2, 1, 2: every packet its own frame.
+			return vp8PayloadTID(seq, uint8(seq/4), []uint8{0, 2, 1, 2}[seq%4], true, true, make([]byte, 1100))
 		}},
 		{"opus", webrtc.RTPCodecTypeAudio, codecOpus, func(uint16) []byte { return make([]byte, 120) }},
 	} {
@@ -28,8 +31,9 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 			l := rig.layer(0)
 			w := &fakeWriter{}
 			var dts []*DownTrack
-			for range 10 {
-				dts = append(dts, rig.downTrack(Preferences{}, w))
+			for i := range 10 {
+				// Half the tiles want 15 fps: temporal layer 2 is dropped.
+				dts = append(dts, rig.downTrack(Preferences{FPS: uint32(15 * (i % 2))}, w))
 			}
 			packets := make([][]byte, 64)
 			for i := range packets {
@@ -58,19 +62,31 @@ func TestForwardDoesNotAllocate(t *testing.T) {
 			for range 5 {
 				step()
 			}
-			for _, d := range dts {
-				d.SetPreferences(Preferences{})
+			for i, d := range dts {
+				d.SetPreferences(Preferences{FPS: uint32(15 * (i % 2))})
 			}
 			step()
 			if r := dts[0].m.vp8Off; tc.kind == webrtc.RTPCodecTypeVideo && r.PictureID == 0 {
 				t.Fatal("no picture id offset after the pause: the rewrite is not exercised")
 			}
 			before := w.count.Load()
+			dropsBefore := dts[1].Stats().Dropped[DropTemporal]
 			if avg := testing.AllocsPerRun(1000, step); avg != 0 {
 				t.Fatalf("%.2f allocations per packet, want 0", avg)
 			}
-			if sent := w.count.Load() - before; sent < 1000*int64(len(dts)) {
-				t.Fatalf("only %d packets written", sent)
+			sent := w.count.Load() - before
+			want := 1000 * int64(len(dts))
+			if tc.kind == webrtc.RTPCodecTypeVideo {
+				want -= 1000 / 2 * int64(len(dts)/2) // TID 2: every other packet, half the tracks
+				if d := dts[1].Stats().Dropped[DropTemporal] - dropsBefore; d < 490 {
+					t.Fatalf("%d temporal drops", d)
+				}
+			}
+			if sent < want-int64(len(dts)) {
+				t.Fatalf("only %d packets written, want %d", sent, want)
+			}
+			if _, ok := rig.tx.hist.load(uint16(rig.tx.hist.next.Load()-1), rig.r.clock.now()); !ok {
+				t.Fatal("the last packet is not in the send history")
 			}
 			if st := dts[0].Stats(); st.LayerSwitches != 2 {
 				t.Fatalf("layer switches = %d, want 2", st.LayerSwitches)
@@ -106,12 +122,25 @@ func TestNACKAnswerDoesNotAllocate(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFeedbackReader(d, nil)
+	rig.tx.bwe.estimate.Store(1 << 40) // no retransmission budget to run out of
 	before := d.Stats()
-	if avg := testing.AllocsPerRun(100, func() { f.handle(nack) }); avg != 0 {
+	answer := func() {
+		f.handle(nack)
+		clear(f.resent[:]) // as if a round trip had passed
+	}
+	if avg := testing.AllocsPerRun(100, answer); avg != 0 {
 		t.Fatalf("%.2f allocations per NACK, want 0", avg)
 	}
 	after := d.Stats()
 	if got := after.NACKsAnswered - before.NACKsAnswered; got != 101*(17+9) {
 		t.Fatalf("answered %d, want %d (missed %d)", got, 101*(17+9), after.NACKsMissed-before.NACKsMissed)
+	}
+	// The answers went out on the RTX stream, the original sequence number
+	// leading the payload (RFC 4588 section 4).
+	if w.lastPT != subscriberRTXPT || w.lastSSRC == d.ssrc() {
+		t.Fatalf("last answer: payload type %d ssrc %x, want RTX", w.lastPT, w.lastSSRC)
+	}
+	if osn := uint16(w.lastPayload[0])<<8 | uint16(w.lastPayload[1]); osn != 600+8 {
+		t.Fatalf("RTX original sequence number %d, want 608", osn)
 	}
 }

@@ -49,6 +49,17 @@ func newTestEngine(t testing.TB) *Engine {
 
 // newClientPC returns a browser-like PeerConnection restricted to loopback.
 func newClientPC(t testing.TB) *webrtc.PeerConnection {
+	return newClientPCWith(t, func(se *webrtc.SettingEngine) {
+		se.SetIncludeLoopbackCandidate(true)
+		se.SetInterfaceFilter(isLoopbackInterface)
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	})
+}
+
+// newClientPCWith returns a browser-like PeerConnection (default codecs,
+// interceptors and simulcast extensions, audio level) with the setting
+// engine adjusted by net.
+func newClientPCWith(t testing.TB, netSetup func(*webrtc.SettingEngine)) *webrtc.PeerConnection {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
@@ -64,11 +75,9 @@ func newClientPC(t testing.TB) *webrtc.PeerConnection {
 		t.Fatal(err)
 	}
 	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetInterfaceFilter(isLoopbackInterface)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	netSetup(&se)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
@@ -126,7 +135,13 @@ type pubClient struct {
 }
 
 func newPubClient(t testing.TB, e *Engine, cfg PublisherConfig) *pubClient {
-	c := &pubClient{t: t, pc: newClientPC(t)}
+	return newPubClientOn(t, e, cfg, newClientPC(t))
+}
+
+// newPubClientOn is newPubClient with a client PeerConnection of the
+// caller's (e.g. on a virtual network).
+func newPubClientOn(t testing.TB, e *Engine, cfg PublisherConfig, pc *webrtc.PeerConnection) *pubClient {
+	c := &pubClient{t: t, pc: pc}
 	c.cands = &remoteCandidates{pc: c.pc}
 	cfg.OnICECandidate = c.cands.add
 	p, err := e.NewPublisher(cfg)
@@ -190,6 +205,8 @@ type receivedTrack struct {
 	mu      sync.Mutex
 	packets []sentRTP // kept unless the client only counts
 	ended   bool
+	ssrc    uint32
+	reports []rtcp.SenderReport // sender reports about the track
 }
 
 func (r *receivedTrack) snapshot() ([]sentRTP, bool) {
@@ -199,7 +216,13 @@ func (r *receivedTrack) snapshot() ([]sentRTP, bool) {
 }
 
 func newSubClient(t testing.TB, e *Engine) *subClient {
-	c := &subClient{t: t, pc: newClientPC(t), tracks: map[string]*receivedTrack{}}
+	return newSubClientOn(t, e, newClientPC(t))
+}
+
+// newSubClientOn is newSubClient with a client PeerConnection of the
+// caller's (e.g. on a virtual network).
+func newSubClientOn(t testing.TB, e *Engine, pc *webrtc.PeerConnection) *subClient {
+	c := &subClient{t: t, pc: pc, tracks: map[string]*receivedTrack{}}
 	c.cands = &remoteCandidates{pc: c.pc}
 	offers := make(chan webrtc.SessionDescription)
 	c.done = make(chan struct{})
@@ -222,12 +245,13 @@ func newSubClient(t testing.TB, e *Engine) *subClient {
 			_ = s.AddICECandidate(ic.ToJSON())
 		}
 	})
-	c.pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		rt := &receivedTrack{}
+	c.pc.OnTrack(func(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+		rt := &receivedTrack{ssrc: uint32(tr.SSRC())}
 		c.mu.Lock()
 		c.tracks[tr.ID()] = rt
 		c.mu.Unlock()
 		c.wg.Go(func() { c.read(tr, rt) })
+		c.wg.Go(func() { c.readReports(recv, rt) })
 	})
 	c.wg.Go(func() {
 		for {
@@ -291,6 +315,23 @@ func (c *subClient) read(tr *webrtc.TrackRemote, rt *receivedTrack) {
 	}
 }
 
+// readReports keeps the sender reports about the track.
+func (c *subClient) readReports(recv *webrtc.RTPReceiver, rt *receivedTrack) {
+	for {
+		pkts, _, err := recv.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == rt.ssrc {
+				rt.mu.Lock()
+				rt.reports = append(rt.reports, *sr)
+				rt.mu.Unlock()
+			}
+		}
+	}
+}
+
 // track returns what arrived for a track id, nil if nothing yet.
 func (c *subClient) track(id string) *receivedTrack {
 	c.mu.Lock()
@@ -344,6 +385,8 @@ type source struct {
 	h264     bool // video as H.264 single NAL units instead of VP8
 	layer    byte
 	interval time.Duration
+	packets  int      // per video frame (default 1)
+	size     int      // payload body bytes per packet (default 200 video, 80 audio)
 	ext      []rtpExt // set on every packet (mid, rid)
 	keyNow   atomic.Bool
 	plis     atomic.Int32
@@ -376,42 +419,54 @@ func bodyIntact(b []byte) bool {
 	return string(want) == string(b)
 }
 
-// run writes one packet per interval: VP8 frames (a keyframe every 60 or
-// on PLI) or opus-sized audio packets.
+// run writes one frame per interval: VP8 frames (a keyframe every 60 or
+// on PLI) of s.packets packets, or opus-sized audio packets.
 func (s *source) run(ctx context.Context) {
 	tick := time.NewTicker(s.interval)
 	defer tick.Stop()
 	seq := uint16(1000 * (uint16(s.layer) + 1))
+	per, size := max(s.packets, 1), s.size
+	if size == 0 {
+		size = 200
+		if !s.video {
+			size = 80
+		}
+	}
 	for frame := uint16(0); ; frame++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
-		h := rtp.Header{Version: 2, SequenceNumber: seq, Marker: true}
-		var payload []byte
-		if s.video {
-			h.Timestamp = uint32(frame) * 3000
-			key := frame%60 == 0 || s.keyNow.Swap(false)
-			if s.h264 {
-				nal := byte(0x41) // non-IDR slice
-				if key {
-					nal = 0x65 // IDR slice
-				}
-				payload = append([]byte{nal}, body(s.layer, frame, 200)...)
-			} else {
-				payload = vp8Payload(frame, uint8(frame), 0, true, key, body(s.layer, frame, 200))
+		key := s.video && (frame%60 == 0 || s.keyNow.Swap(false))
+		for i := range per {
+			if !s.video && i > 0 {
+				break
 			}
-		} else {
-			h.Timestamp = uint32(frame) * 960
-			payload = body(s.layer, frame, 80)
+			h := rtp.Header{Version: 2, SequenceNumber: seq, Marker: i == per-1}
+			var payload []byte
+			if s.video {
+				h.Timestamp = uint32(frame) * 3000
+				if s.h264 {
+					nal := byte(0x41) // non-IDR slice
+					if key {
+						nal = 0x65 // IDR slice
+					}
+					payload = append([]byte{nal}, body(s.layer, frame, size)...)
+				} else {
+					payload = vp8Payload(frame, uint8(frame), 0, i == 0, key, body(s.layer, frame, size))
+				}
+			} else {
+				h.Timestamp = uint32(frame) * 960
+				payload = body(s.layer, frame, size)
+			}
+			for _, e := range s.ext {
+				_ = h.SetExtension(e.id, e.value)
+			}
+			_ = s.track.WriteRTP(&rtp.Packet{Header: h, Payload: payload})
+			seq++
 		}
-		for _, e := range s.ext {
-			_ = h.SetExtension(e.id, e.value)
-		}
-		_ = s.track.WriteRTP(&rtp.Packet{Header: h, Payload: payload})
 		s.frames.Add(1)
-		seq++
 	}
 }
 

@@ -36,6 +36,28 @@ type Config struct {
 	RelayPortMax uint16 `yaml:"relay_port_max"`
 	// ICEConfig: ICE-TCP and the interface and IP filters.
 	ICEConfig `yaml:",inline"`
+	// Congestion configures the per-subscriber bandwidth estimation and
+	// allocation.
+	Congestion CongestionConfig `yaml:"congestion"`
+	// Dynacast tells publishers to stop sending simulcast layers no
+	// subscriber needs.
+	Dynacast bool `yaml:"dynacast"`
+}
+
+// CongestionConfig configures send-side congestion control.
+type CongestionConfig struct {
+	// Enabled estimates each subscriber's bandwidth (transport-wide
+	// feedback, REMB) and fits its video into it; when false every
+	// subscriber gets the layers its preferences ask for.
+	Enabled bool `yaml:"enabled"`
+	// StartBitrate is the estimate before any feedback; MinBitrate and
+	// MaxBitrate bound it. Bits per second.
+	StartBitrate uint64 `yaml:"start_bitrate"`
+	MinBitrate   uint64 `yaml:"min_bitrate"`
+	MaxBitrate   uint64 `yaml:"max_bitrate"`
+	// Probing sends padding to find out whether a higher layer fits before
+	// switching to it (see prober.go).
+	Probing bool `yaml:"probing"`
 }
 
 // DefaultConfig returns the production defaults.
@@ -47,6 +69,14 @@ func DefaultConfig() Config {
 		ICEDisconnectedTimeout: 5 * time.Second,
 		ICEFailedTimeout:       10 * time.Second,
 		ICEConfig:              defaultICEConfig(),
+		Congestion: CongestionConfig{
+			Enabled:      true,
+			StartBitrate: 1_000_000,
+			MinBitrate:   30_000,
+			MaxBitrate:   20_000_000,
+			Probing:      true,
+		},
+		Dynacast: true,
 	}
 }
 
@@ -65,5 +95,12 @@ func (c Config) validate() error {
 	if c.PLIThrottle < 0 || c.ICEDisconnectedTimeout <= 0 || c.ICEFailedTimeout <= 0 {
 		return fmt.Errorf("%w: negative PLI throttle or non-positive ICE timeouts", ErrInvalidConfig)
 	}
+	if cc := c.Congestion; cc.Enabled && (cc.MinBitrate == 0 || cc.MinBitrate > cc.StartBitrate || cc.StartBitrate > cc.MaxBitrate) {
+		return fmt.Errorf("%w: congestion bitrates must satisfy 0 < min <= start <= max", ErrInvalidConfig)
+	}
 	return c.ICEConfig.validate()
+}
+
+func (c CongestionConfig) limits() estimatorLimits {
+	return estimatorLimits{start: float64(c.StartBitrate), min: float64(c.MinBitrate), max: float64(c.MaxBitrate)}
 }

@@ -32,7 +32,39 @@
 // at a keyframe once the owner is not busy, so the owner never waits and a
 // taker waits for at most one write. Preferences and the target layer
 // arrive as atomics. Each down-track has an RTCP goroutine that answers
-// NACKs from the source's cache, through a ring of atomic words recording
-// how every sent packet was numbered, and forwards keyframe requests
-// upstream, throttled per layer.
+// NACKs from the source's cache (on the subscriber's RTX stream when it
+// negotiated one), through a ring of atomic words recording how every sent
+// packet was numbered, forwards keyframe requests upstream, throttled per
+// layer, and hands congestion feedback to the subscriber's estimator.
+//
+// # Which layer a down-track forwards
+//
+// The subscriber's preferences (tile size, frame rate, an explicit quality,
+// paused) give the desired layer; the subscriber's bandwidth allocation
+// caps it; the target is the best layer actually received at or below
+// that. A layer the publisher stopped sending for a second counts as not
+// received (layerstall.go). VP8 temporal layers above what the frame rate
+// or the bandwidth allow are dropped whole, picture ids kept consecutive
+// (munger.go).
+//
+// # Congestion control
+//
+// Each subscriber connection numbers its packets with transport-wide
+// sequence numbers and records them in a send history (one atomic add and
+// one atomic store per packet). Its [Subscriber]'s estimator runs Google
+// Congestion Control on the subscriber's transport-wide feedback (delay
+// trendline, AIMD, a loss cap; REMB when there is no such feedback), and
+// its controller goroutine splits the estimate over the video tracks by
+// priority (screen share, active speaker, the rest) with hysteresis,
+// pauses what does not fit, probes with padding before stepping up (see
+// prober.go for why), sends sender reports and reports stream states.
+// Retransmissions get a share of the estimate.
+//
+// # Publishers
+//
+// Layer readers ask publishers for lost packets themselves (nackgen.go),
+// measure each layer's rates, and the publisher's monitor goroutine tells
+// the room which simulcast layers subscribers need (dynacast.go). A
+// [SpeakerDetector] turns the audio levels the readers accumulate into
+// active speaker changes.
 package sfu

@@ -15,22 +15,36 @@ import (
 //
 // The layer readers of its source call forward for every packet; the
 // reader of the layer it currently forwards owns its munging state (see
-// ownership). Preferences and the target layer reach that path through
-// atomics. A separate goroutine reads the subscriber's RTCP and answers
-// NACKs from the source's packet cache.
+// ownership). The target layer and temporal layer reach that path through
+// atomics, set by the control path (preferences, the subscriber's
+// bandwidth allocator, layers coming and going). A separate goroutine reads
+// the subscriber's RTCP: it answers NACKs from the source's packet cache,
+// forwards keyframe requests and feeds the congestion controller.
 type DownTrack struct {
 	src     TrackSource
 	codec   webrtc.RTPCodecParameters
 	payload payloadKind
+	kind    webrtc.RTPCodecType
 	wg      *sync.WaitGroup
-	// transportSeq is the subscriber PeerConnection's transport-wide
-	// sequence counter (shared by its down-tracks).
-	transportSeq *atomic.Uint32
+	// tx is what the subscriber connection's down-tracks share: the
+	// transport-wide send history and the bandwidth estimator.
+	tx     *sendSide
+	rtxSeq atomic.Uint32
 
-	own    ownership
-	target atomic.Int32 // int8 layer, LayerNone when paused or nothing fits
-	m      *munger      // owned by the current owner's reader
-	seqs   *seqMap
+	own      ownership
+	target   atomic.Int32 // int8 layer, LayerNone when paused or nothing fits
+	temporal atomic.Int32 // int8 highest VP8 temporal layer forwarded
+	desired  atomic.Int32 // int8 layer the preferences ask for (dynacast)
+	priority atomic.Uint32
+	// pausedLayer is the layer whose packets count as dropped for
+	// bandwidth while the allocator pauses the track (-1: not paused).
+	pausedLayer atomic.Int32
+	// padding is how many bytes of probe padding the owner is to insert
+	// after the packets it forwards (see prober).
+	padding atomic.Int64
+	m       *munger // owned by the current owner's reader
+	seqs    *seqMap
+	report  senderReportClock
 
 	bind      atomic.Pointer[binding]
 	connected atomic.Bool // the subscriber's transport is up
@@ -40,9 +54,10 @@ type DownTrack struct {
 
 	ctrlMu sync.Mutex // serializes target changes (control path only)
 	prefs  Preferences
-	sel    layerSelector
+	alloc  allocation
 
 	stats downTrackCounters
+	rr    receptionStats
 }
 
 // downTrackParams are what a down-track gets from its subscriber.
@@ -51,9 +66,9 @@ type downTrackParams struct {
 	seqMapSize int
 	// wg tracks the goroutines the down-track starts.
 	wg *sync.WaitGroup
-	// transportSeq numbers the packets of the whole PeerConnection for
-	// transport-wide congestion control.
-	transportSeq *atomic.Uint32
+	// tx numbers the packets of the whole PeerConnection for
+	// transport-wide congestion control and estimates its bandwidth.
+	tx *sendSide
 }
 
 // newDownTrack returns a down-track for src.
@@ -61,17 +76,22 @@ func newDownTrack(src TrackSource, prefs Preferences, p downTrackParams) *DownTr
 	codec := src.Codec()
 	seqs := newSeqMap(p.seqMapSize)
 	d := &DownTrack{
-		src:          src,
-		codec:        codec,
-		payload:      payloadKindOf(codec.MimeType),
-		wg:           p.wg,
-		transportSeq: p.transportSeq,
-		m:            newMunger(seqs, codec.ClockRate),
-		seqs:         seqs,
-		prefs:        prefs,
+		src:     src,
+		codec:   codec,
+		payload: payloadKindOf(codec.MimeType),
+		kind:    src.Kind(),
+		wg:      p.wg,
+		tx:      p.tx,
+		m:       newMunger(seqs, codec.ClockRate),
+		seqs:    seqs,
+		prefs:   prefs,
 	}
 	d.own.w.Store(ownWord(LayerNone))
-	d.target.Store(int32(d.sel.selectLayer(prefs, src.Layers(), activeLayers(src, len(src.Layers())))))
+	d.pausedLayer.Store(-1)
+	d.desired.Store(int32(LayerNone))
+	d.ctrlMu.Lock()
+	d.retargetLocked()
+	d.ctrlMu.Unlock()
 	return d
 }
 
@@ -85,13 +105,17 @@ func (d *DownTrack) RID() string { return "" }
 func (d *DownTrack) StreamID() string { return d.src.StreamID() }
 
 // Kind is the source's kind.
-func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.src.Kind() }
+func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.kind }
 
 // Source returns the track this down-track forwards.
 func (d *DownTrack) Source() TrackSource { return d.src }
 
 // Stats returns a snapshot of the down-track's counters.
-func (d *DownTrack) Stats() DownTrackStats { return d.stats.snapshot() }
+func (d *DownTrack) Stats() DownTrackStats {
+	s := d.stats.snapshot()
+	s.FractionLost, s.Jitter, s.RTT = d.rr.snapshot()
+	return s
+}
 
 // CurrentLayer returns the layer being forwarded, LayerNone if none.
 func (d *DownTrack) CurrentLayer() int8 { return d.own.owner() }
@@ -99,23 +123,33 @@ func (d *DownTrack) CurrentLayer() int8 { return d.own.owner() }
 // TargetLayer returns the layer the down-track wants to forward.
 func (d *DownTrack) TargetLayer() int8 { return int8(d.target.Load()) }
 
+// TargetTemporal returns the highest VP8 temporal layer forwarded.
+func (d *DownTrack) TargetTemporal() int8 { return int8(d.temporal.Load()) }
+
 // Bind is called by pion when the sender is negotiated. It picks the
-// negotiated codec matching the source and starts the RTCP reader.
+// negotiated codec matching the source (and its RTX stream, if the
+// subscriber negotiated one) and starts the RTCP reader.
 func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	codec, ok := findCodec(ctx.CodecParameters(), d.codec.RTPCodecCapability)
 	if !ok {
 		return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: %s not negotiated", ErrUnsupportedCodec, d.codec.MimeType)
 	}
 	b := &binding{
-		writer:       ctx.WriteStream(),
-		ssrc:         uint32(ctx.SSRC()),
-		pt:           uint8(codec.PayloadType),
-		transportSeq: d.transportSeq,
+		writer: ctx.WriteStream(),
+		ssrc:   uint32(ctx.SSRC()),
+		pt:     uint8(codec.PayloadType),
+		rtxSeq: &d.rtxSeq,
 	}
-	if d.transportSeq != nil {
+	if ssrc := uint32(ctx.SSRCRetransmission()); ssrc != 0 {
+		if pt, ok := rtxPayloadType(ctx.CodecParameters(), codec.PayloadType); ok {
+			b.rtxSSRC, b.rtxPT = ssrc, pt
+		}
+	}
+	if d.tx != nil {
+		b.hist = d.tx.hist
 		b.transportCCID = headerExtensionID(ctx.HeaderExtensions(), sdp.TransportCCURI)
 	}
-	if d.Kind() == webrtc.RTPCodecTypeAudio {
+	if d.kind == webrtc.RTPCodecTypeAudio {
 		b.audioLevelID = headerExtensionID(ctx.HeaderExtensions(), sdp.AudioLevelURI)
 	}
 	d.bind.Store(b)
@@ -161,42 +195,10 @@ func (d *DownTrack) updateLive() {
 func (d *DownTrack) close() {
 	d.closed.Store(true)
 	d.live.Store(false)
-}
-
-// SetPreferences changes what the subscriber's tile needs; the forwarding
-// path picks the new target up at its next packet and switches at the next
-// keyframe of the new layer.
-func (d *DownTrack) SetPreferences(p Preferences) {
 	d.ctrlMu.Lock()
-	defer d.ctrlMu.Unlock()
-	d.prefs = p
+	d.prefs.Paused = true // no longer wants any layer (dynacast)
 	d.retargetLocked()
-}
-
-// Preferences returns the current preferences.
-func (d *DownTrack) Preferences() Preferences {
-	d.ctrlMu.Lock()
-	defer d.ctrlMu.Unlock()
-	return d.prefs
-}
-
-// retarget re-evaluates the target layer (the source's layers changed).
-func (d *DownTrack) retarget() {
-	d.ctrlMu.Lock()
-	defer d.ctrlMu.Unlock()
-	d.retargetLocked()
-}
-
-func (d *DownTrack) retargetLocked() {
-	layers := d.src.Layers()
-	t := d.sel.selectLayer(d.prefs, layers, activeLayers(d.src, len(layers)))
-	old := int8(d.target.Swap(int32(t)))
-	switch {
-	case t == LayerNone:
-		d.own.drop()
-	case t != old && t != d.own.owner() && d.live.Load():
-		d.src.RequestKeyframe(t)
-	}
+	d.ctrlMu.Unlock()
 }
 
 // forward offers p, read from layer, to the down-track; s is the reader's
@@ -212,40 +214,102 @@ func (d *DownTrack) forward(p *packet, layer int8, s *writeScratch) (wantKeyfram
 			d.own.leave() // paused
 			return false
 		}
-		d.send(p, s)
+		if !d.send(p, s) && d.kind == webrtc.RTPCodecTypeVideo {
+			// The transport refused the packet: a frame is broken. Start
+			// again at a keyframe rather than feed the decoder pieces.
+			d.own.leave()
+			return true
+		}
+		if d.padding.Load() > 0 {
+			d.insertPadding(s)
+		}
 		d.own.exit(layer)
 		return false
 	}
 	if target != layer {
+		if target == LayerNone && int32(layer) == d.pausedLayer.Load() {
+			d.stats.dropped[DropBandwidth].Add(1)
+		}
 		return false
 	}
-	if !p.Keyframe {
+	if !p.Keyframe || p.Late {
+		// A late keyframe packet (a retransmission, a publisher's probe)
+		// is no place to start: the packets after it went by already.
 		if d.own.owner() == LayerNone {
 			d.stats.dropped[DropAwaitingKeyframe].Add(1)
 		}
-		return true
+		return !p.Late
 	}
 	d.own.take(layer)
-	d.m.switchTo(layer, p)
+	d.m.switchTo(layer, p, int8(d.temporal.Load()))
 	d.stats.layerSwitches.Add(1)
-	d.send(p, s)
+	if !d.send(p, s) && d.kind == webrtc.RTPCodecTypeVideo {
+		d.own.leave()
+		return true
+	}
 	d.own.exit(layer)
 	return false
 }
 
-// send munges and writes p; the caller owns the munging state.
-func (d *DownTrack) send(p *packet, s *writeScratch) {
-	r := d.m.munge(p)
+// send munges and writes p; the caller owns the munging state. It reports
+// false when the transport refused the packet.
+func (d *DownTrack) send(p *packet, s *writeScratch) bool {
+	r := d.m.munge(p, int8(d.temporal.Load()))
 	if r.Dropped {
 		d.stats.dropped[r.Reason].Add(1)
-		return
+		return true
 	}
 	payload := p.Payload
 	if p.IsVP8 && vp8Changed(&p.VP8, r.VP8) {
 		payload = rewriteVP8(s.payload[:], payload, &p.VP8, r.VP8)
 	}
-	d.write(s, outPacket{Marker: p.Header.Marker, Seq: r.Seq, TS: r.TS, AudioLevel: p.AudioLevel, Payload: payload})
+	if !d.write(s, outPacket{Marker: p.Header.Marker, Seq: r.Seq, TS: r.TS, AudioLevel: p.AudioLevel, Payload: payload}) {
+		return false
+	}
+	d.report.note(r.TS, p.Arrival)
+	return true
 }
+
+// maxPaddingPerPacket bounds the padding inserted after one media packet.
+const maxPaddingPerPacket = 24
+
+// insertPadding writes probe padding after the packet just forwarded, in
+// the down-track's own sequence (the caller owns the munging state):
+// padding on the RTX stream would be simpler, but receivers address their
+// next transport-wide feedback to the SSRC of the last packet they got,
+// and pion delivers RTCP about an RTX SSRC to nobody.
+func (d *DownTrack) insertPadding(s *writeScratch) {
+	b := d.bind.Load()
+	if b == nil {
+		return
+	}
+	for range maxPaddingPerPacket {
+		if d.padding.Load() <= 0 {
+			return
+		}
+		seq, ts := d.m.pad()
+		if !d.writePadding(b, s, seq, ts) {
+			return
+		}
+	}
+}
+
+// writePadding sends one padding-only packet and counts it.
+func (d *DownTrack) writePadding(b *binding, s *writeScratch, seq uint16, ts uint32) bool {
+	n, err := b.write(s, outPacket{Seq: seq, TS: ts, Padding: paddingSize})
+	if err != nil {
+		return false
+	}
+	d.padding.Add(-int64(n))
+	d.stats.packetsSent.Add(1)
+	d.stats.bytesSent.Add(uint64(n))
+	d.stats.paddingPackets.Add(1)
+	d.stats.paddingBytes.Add(uint64(n))
+	return true
+}
+
+// paddingSize is the padding of a probe packet, the most RTP allows.
+const paddingSize = 255
 
 // write sends one packet and counts it.
 func (d *DownTrack) write(s *writeScratch, p outPacket) bool {

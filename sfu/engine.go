@@ -20,6 +20,7 @@ const iceKeepalive = 2 * time.Second
 // media UDP port, the packet buffer pool and the clock.
 type Engine struct {
 	cfg    Config
+	opts   options
 	logger *slog.Logger
 	clock  *clock
 	pool   *sync.Pool
@@ -40,20 +41,28 @@ type Engine struct {
 }
 
 // NewEngine binds the media port and prepares the pion APIs.
-func NewEngine(cfg Config, logger *slog.Logger) (*Engine, error) {
+func NewEngine(cfg Config, logger *slog.Logger, opts ...Option) (*Engine, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.net != nil {
+		cfg.TCPPort = -1 // ICE-TCP listens on the host's network only
+	}
 	lf := pionLoggerFactory{logger: logger}
-	mux, addr, err := listenUDPMux(cfg, lf)
+	mux, addr, err := listenUDPMux(cfg, &o, lf)
 	if err != nil {
 		return nil, err
 	}
 	e := &Engine{
 		cfg:    cfg,
+		opts:   o,
 		logger: logger,
 		clock:  newClock(),
 		pool:   newPacketPool(),
@@ -103,6 +112,8 @@ func (e *Engine) settingEngine(lf pionLoggerFactory) (webrtc.SettingEngine, erro
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	se.SetICETimeouts(cfg.ICEDisconnectedTimeout, cfg.ICEFailedTimeout, iceKeepalive)
+	se.SetSRTPProtectionProfiles(srtpProfiles()...)
+	e.opts.applyNet(&se)
 	if cfg.IncludeLoopback {
 		se.SetIncludeLoopbackCandidate(true)
 	}

@@ -55,6 +55,11 @@ type fakeWriter struct {
 
 	mu   sync.Mutex
 	sent []sentRTP
+	// last packet written, kept without allocating
+	lastPT      uint8
+	lastSSRC    uint32
+	lastPayload [1600]byte
+	lastLen     int
 }
 
 func (w *fakeWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
@@ -66,6 +71,10 @@ func (w *fakeWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 		return 0, io.ErrClosedPipe
 	}
 	w.count.Add(1)
+	w.mu.Lock()
+	w.lastPT, w.lastSSRC = h.PayloadType, h.SSRC
+	w.lastLen = copy(w.lastPayload[:], payload)
+	w.mu.Unlock()
 	if w.record {
 		w.mu.Lock()
 		hc := h.Clone()
@@ -106,11 +115,12 @@ func (f *fakeRTCP) close() { f.once.Do(func() { close(f.done) }) }
 // fakeContext is a webrtc.TrackLocalContext for binding a down-track
 // without a PeerConnection.
 type fakeContext struct {
-	codecs []webrtc.RTPCodecParameters
-	exts   []webrtc.RTPHeaderExtensionParameter
-	ssrc   webrtc.SSRC
-	writer webrtc.TrackLocalWriter
-	rtcp   *fakeRTCP
+	codecs  []webrtc.RTPCodecParameters
+	exts    []webrtc.RTPHeaderExtensionParameter
+	ssrc    webrtc.SSRC
+	rtxSSRC webrtc.SSRC
+	writer  webrtc.TrackLocalWriter
+	rtcp    *fakeRTCP
 }
 
 func (c *fakeContext) CodecParameters() []webrtc.RTPCodecParameters { return c.codecs }
@@ -118,7 +128,7 @@ func (c *fakeContext) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter {
 	return c.exts
 }
 func (c *fakeContext) SSRC() webrtc.SSRC                       { return c.ssrc }
-func (c *fakeContext) SSRCRetransmission() webrtc.SSRC         { return 0 }
+func (c *fakeContext) SSRCRetransmission() webrtc.SSRC         { return c.rtxSSRC }
 func (c *fakeContext) SSRCForwardErrorCorrection() webrtc.SSRC { return 0 }
 func (c *fakeContext) WriteStream() webrtc.TrackLocalWriter    { return c.writer }
 func (c *fakeContext) ID() string                              { return "fake" }
@@ -128,6 +138,7 @@ func (c *fakeContext) RTCPReader() interceptor.RTCPReader      { return c.rtcp }
 // negotiated: different from the publisher's, so tests see the rewrite.
 const (
 	subscriberPT            = 100
+	subscriberRTXPT         = 101
 	subscriberLevelID       = 9
 	subscriberTransportCCID = 5
 	publisherLevelID        = 1
@@ -135,27 +146,37 @@ const (
 
 // testRig is a Receiver without a PeerConnection, with bound down-tracks.
 type testRig struct {
-	t            testing.TB
-	r            *Receiver
-	wg           sync.WaitGroup
-	transportSeq atomic.Uint32
-	plis         atomic.Int64
-	rtcp         []*fakeRTCP
+	t    testing.TB
+	r    *Receiver
+	wg   sync.WaitGroup
+	tx   *sendSide
+	plis atomic.Int64
+	rtcp []*fakeRTCP
 }
 
 func newTestRig(t testing.TB, kind webrtc.RTPCodecType, codec webrtc.RTPCodecParameters, layers []LayerInfo) *testRig {
+	return newTestRigWith(t, kind, codec, layers, nil)
+}
+
+// newTestRigWith is newTestRig with a dynacast callback.
+func newTestRigWith(t testing.TB, kind webrtc.RTPCodecType, codec webrtc.RTPCodecParameters, layers []LayerInfo,
+	dynacast func(*Receiver, uint8),
+) *testRig {
 	rig := &testRig{t: t}
+	clk := newClock()
+	rig.tx = newSendSide(clk, DefaultConfig().Congestion.limits(), nil)
 	rig.r = newReceiver(receiverParams{
 		spec:        TrackSpec{ID: "TR_test", Layers: layers},
 		streamID:    "PA_pub",
 		clientID:    "cid",
 		kind:        kind,
 		codec:       codec,
-		clock:       newClock(),
+		clock:       clk,
 		cacheSize:   1024,
 		pliThrottle: time.Hour,
 		sendPLI:     func(uint32) { rig.plis.Add(1) },
 		pool:        newPacketPool(),
+		dynacast:    dynacast,
 	})
 	t.Cleanup(rig.close)
 	return rig
@@ -176,19 +197,30 @@ func (rig *testRig) layer(i int8) *receiverLayer {
 
 // downTrack adds a bound, connected down-track writing to w.
 func (rig *testRig) downTrack(prefs Preferences, w webrtc.TrackLocalWriter) *DownTrack {
-	d := newDownTrack(rig.r, prefs, downTrackParams{seqMapSize: 1024, wg: &rig.wg, transportSeq: &rig.transportSeq})
+	d := newDownTrack(rig.r, prefs, downTrackParams{seqMapSize: 1024, wg: &rig.wg, tx: rig.tx})
 	codec := rig.r.codec
 	codec.PayloadType = subscriberPT
+	codecs := []webrtc.RTPCodecParameters{codec}
+	var rtxSSRC webrtc.SSRC
+	if rig.r.kind == webrtc.RTPCodecTypeVideo {
+		// Video negotiates RTX, as browsers do.
+		codecs = append(codecs, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: "apt=100"},
+			PayloadType:        subscriberRTXPT,
+		})
+		rtxSSRC = webrtc.SSRC(0xbcde0000 + len(rig.rtcp))
+	}
 	rtcp := newFakeRTCP()
 	rig.rtcp = append(rig.rtcp, rtcp)
 	_, err := d.Bind(&fakeContext{
-		codecs: []webrtc.RTPCodecParameters{codec},
+		codecs: codecs,
 		exts: []webrtc.RTPHeaderExtensionParameter{
 			{URI: sdp.AudioLevelURI, ID: subscriberLevelID}, {URI: sdp.TransportCCURI, ID: subscriberTransportCCID},
 		},
-		ssrc:   webrtc.SSRC(0xabcd0000 + len(rig.rtcp)),
-		writer: w,
-		rtcp:   rtcp,
+		ssrc:    webrtc.SSRC(0xabcd0000 + len(rig.rtcp)),
+		rtxSSRC: rtxSSRC,
+		writer:  w,
+		rtcp:    rtcp,
 	})
 	if err != nil {
 		rig.t.Fatal(err)
@@ -218,6 +250,17 @@ func rtpPacket(t testing.TB, h rtp.Header, payload []byte) []byte {
 	b, err := (&rtp.Packet{Header: h, Payload: payload}).Marshal()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return b
+}
+
+// vp8PayloadTID is vp8Payload with a temporal layer id (and the layer sync
+// bit on every TID above 0, as the frames of a simple pattern may have).
+func vp8PayloadTID(picID uint16, tl0, tid uint8, start, key bool, body []byte) []byte {
+	b := vp8Payload(picID, tl0, 0, start, key, body)
+	b[5] = tid<<6 | b[5]&0x1f
+	if tid > 0 {
+		b[5] |= 0x20
 	}
 	return b
 }

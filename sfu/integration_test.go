@@ -3,6 +3,7 @@ package sfu
 import (
 	"context"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,14 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	switch {
+	case os.Getenv(subscriberProcessEnv) != "":
+		runSubscriberProcess() // a benchmark's subscribers (subprocess_test.go)
+		return
+	case os.Getenv(drainProcessEnv) != "":
+		runDrainProcess()
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -220,6 +229,23 @@ func TestIntegrationForwarding(t *testing.T) {
 	before := len(sub.waitPackets("TR_mic", 1))
 	sub.waitPackets("TR_mic", before+10)
 
+	// Sender reports (from the subscriber's controller, once a second)
+	// map the stream's RTP clock to wall time: the reported RTP time is
+	// about that of the newest packet.
+	eventually(t, 5*time.Second, "sender reports for the microphone", func() bool {
+		rt := sub.track("TR_mic")
+		rt.mu.Lock()
+		defer rt.mu.Unlock()
+		return len(rt.reports) >= 2
+	})
+	rt := sub.track("TR_mic")
+	rt.mu.Lock()
+	sr, newest := rt.reports[len(rt.reports)-1], rt.packets[len(rt.packets)-1].Header.Timestamp
+	rt.mu.Unlock()
+	if d := int32(sr.RTPTime - newest); d < -48000 || d > 48000 || sr.PacketCount == 0 || sr.NTPTime == 0 {
+		t.Fatalf("sender report %+v, newest packet at RTP time %d", sr, newest)
+	}
+
 	// Stats add up.
 	if st := dMic.Stats(); st.PacketsSent < 25 || st.BytesSent == 0 {
 		t.Fatalf("mic stats: %+v", st)
@@ -267,61 +293,10 @@ func TestIntegrationSimulcast(t *testing.T) {
 	e := newTestEngine(t)
 	defer e.Close()
 
-	layers := []LayerInfo{
-		{RID: "q", Width: 320, Height: 180}, {RID: "h", Width: 640, Height: 360}, {RID: "f", Width: 1280, Height: 720},
-	}
 	m := newMedia()
 	defer m.stop()
-	receivers := make(chan *Receiver, 1)
-	pub := newPubClient(t, e, PublisherConfig{
-		ParticipantID: "PA_pub",
-		ResolveTrack: func(string, webrtc.RTPCodecType) (TrackSpec, error) {
-			return TrackSpec{ID: "TR_sim", Layers: layers}, nil
-		},
-		OnTrack: func(r *Receiver) { receivers <- r },
-	})
+	pub, r, sources := publishSimulcast(t, e, m, newClientPC(t), [MaxLayers]layerShape{})
 	defer pub.close()
-
-	var tracks []*webrtc.TrackLocalStaticRTP
-	for _, l := range layers {
-		tr, err := webrtc.NewTrackLocalStaticRTP(vp8Cap, "cam", "client-stream", webrtc.WithRTPStreamID(l.RID))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tracks = append(tracks, tr)
-	}
-	x, err := pub.pc.AddTransceiverFromTrack(tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tr := range tracks[1:] {
-		if err := x.Sender().AddEncoding(tr); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pub.negotiate()
-	params := x.Sender().GetParameters()
-	midID, ridID := extID(params, sdp.SDESMidURI), extID(params, sdp.SDESRTPStreamIDURI)
-	if midID == 0 || ridID == 0 {
-		t.Fatal("simulcast header extensions not negotiated")
-	}
-	var sources []*source
-	for i, tr := range tracks {
-		s := &source{
-			track: tr, layer: byte(i), video: true, interval: 33 * time.Millisecond,
-			ext: []rtpExt{{midID, []byte(x.Mid())}, {ridID, []byte(layers[i].RID)}},
-		}
-		sources = append(sources, s)
-		m.start(s, x.Sender(), layers[i].RID)
-	}
-
-	var r *Receiver
-	select {
-	case r = <-receivers:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no receiver")
-	}
-	eventually(t, 10*time.Second, "three layers received", func() bool { return r.ActiveLayers() == 0b111 })
 
 	sub := newSubClient(t, e)
 	defer sub.close()
@@ -389,6 +364,67 @@ func TestIntegrationSimulcast(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// layerShape is how much a simulcast layer's source sends per frame: zero
+// values take the source's defaults.
+type layerShape struct{ packets, size int }
+
+// publishSimulcast publishes a three-layer VP8 track (q, h, f as
+// simLayers) from a client on pc, its layers written by sources (frame
+// interval, packets per frame and size taken from shapes), and waits until
+// the SFU receives all three.
+func publishSimulcast(t *testing.T, e *Engine, m *media, pc *webrtc.PeerConnection, shapes [MaxLayers]layerShape) (*pubClient, *Receiver, []*source) {
+	t.Helper()
+	receivers := make(chan *Receiver, 1)
+	pub := newPubClientOn(t, e, PublisherConfig{
+		ParticipantID: "PA_pub",
+		ResolveTrack: func(string, webrtc.RTPCodecType) (TrackSpec, error) {
+			return TrackSpec{ID: "TR_sim", Layers: simLayers}, nil
+		},
+		OnTrack: func(r *Receiver) { receivers <- r },
+	}, pc)
+	var tracks []*webrtc.TrackLocalStaticRTP
+	for _, l := range simLayers {
+		tr, err := webrtc.NewTrackLocalStaticRTP(vp8Cap, "cam", "client-stream", webrtc.WithRTPStreamID(l.RID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracks = append(tracks, tr)
+	}
+	x, err := pub.pc.AddTransceiverFromTrack(tracks[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range tracks[1:] {
+		if err := x.Sender().AddEncoding(tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub.negotiate()
+	params := x.Sender().GetParameters()
+	midID, ridID := extID(params, sdp.SDESMidURI), extID(params, sdp.SDESRTPStreamIDURI)
+	if midID == 0 || ridID == 0 {
+		t.Fatal("simulcast header extensions not negotiated")
+	}
+	var sources []*source
+	for i, tr := range tracks {
+		s := &source{
+			track: tr, layer: byte(i), video: true, interval: 33 * time.Millisecond,
+			packets: shapes[i].packets, size: shapes[i].size,
+			ext: []rtpExt{{midID, []byte(x.Mid())}, {ridID, []byte(simLayers[i].RID)}},
+		}
+		sources = append(sources, s)
+		m.start(s, x.Sender(), simLayers[i].RID)
+	}
+	var r *Receiver
+	select {
+	case r = <-receivers:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no receiver")
+	}
+	eventually(t, 20*time.Second, "three layers received", func() bool { return r.ActiveLayers() == 0b111 })
+	return pub, r, sources
 }
 
 func TestEngineOnAllLoopbackInterfaces(t *testing.T) {
@@ -464,7 +500,7 @@ func portString(p int) string {
 
 // checkSubscriberOffer asserts that each track's m-section is send-only,
 // carries the msid the client maps it by, and offers exactly the source's
-// codec.
+// codec (and, for video, its RTX).
 func checkSubscriberOffer(t *testing.T, offer string, codecs map[string]string) {
 	t.Helper()
 	var desc sdp.SessionDescription
@@ -482,7 +518,7 @@ func checkSubscriberOffer(t *testing.T, offer string, codecs map[string]string) 
 		found++
 		var rtpmaps []string
 		for _, a := range m.Attributes {
-			if a.Key == "rtpmap" {
+			if a.Key == "rtpmap" && !strings.Contains(a.Value, " rtx/") {
 				rtpmaps = append(rtpmaps, a.Value)
 			}
 		}

@@ -117,3 +117,69 @@ func TestDownTrackHeaderRewrite(t *testing.T) {
 		}
 	}
 }
+
+// TestLateKeyframeIsNoSwitchPoint: a keyframe packet older than its
+// layer's newest (a retransmission, or a browser's bandwidth probe made of
+// old packets) does not start a layer: the packets after it are gone.
+func TestLateKeyframeIsNoSwitchPoint(t *testing.T) {
+	rig := newTestRig(t, webrtc.RTPCodecTypeVideo, codecVP8, []LayerInfo{{Width: 320}, {Width: 640}})
+	l0, l1 := rig.layer(0), rig.layer(1)
+	pkt := func(l *receiverLayer, seq uint16, key bool) {
+		raw := rtpPacket(t, rtp.Header{SequenceNumber: seq, Timestamp: uint32(seq) * 3000, SSRC: 1000, PayloadType: 96},
+			vp8Payload(seq, 0, 0, true, key, []byte{1, 2, 3}))
+		feed(l, raw, rig.r.clock.now())
+	}
+	pkt(l0, 10, true)
+	pkt(l1, 100, true)
+	pkt(l1, 101, false)
+	d := rig.downTrack(Preferences{Width: 320}, &fakeWriter{})
+	pkt(l0, 11, true)
+	if d.CurrentLayer() != 0 {
+		t.Fatalf("current %d, want 0", d.CurrentLayer())
+	}
+	d.SetPreferences(Preferences{Width: 640})
+	pkt(l1, 100, true) // late: the old keyframe again
+	if d.CurrentLayer() != 0 {
+		t.Fatal("switched at a late keyframe packet")
+	}
+	pkt(l1, 102, true)
+	if d.CurrentLayer() != 1 {
+		t.Fatalf("current %d after a fresh keyframe, want 1", d.CurrentLayer())
+	}
+}
+
+// TestReceiverClose: unpublishing on the server's side stops reading the
+// publisher's track at once, before any renegotiation.
+func TestReceiverClose(t *testing.T) {
+	e := newTestEngine(t)
+	defer e.Close()
+	m := newMedia()
+	defer m.stop()
+	receivers := make(chan *Receiver, 1)
+	pub := newPubClient(t, e, PublisherConfig{
+		ParticipantID: "PA_pub",
+		OnTrack:       func(r *Receiver) { receivers <- r },
+	})
+	defer pub.close()
+	cam, camX := addSendTrack(t, pub.pc, vp8Cap, "cam")
+	pub.negotiate()
+	m.start(&source{track: cam, video: true, interval: 20 * time.Millisecond}, camX.Sender(), "")
+	r := <-receivers
+	eventually(t, 10*time.Second, "packets", func() bool { return r.Stats().Layers[0].Packets > 5 })
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-r.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("Done not closed")
+	}
+	n := r.Stats().Layers[0].Packets
+	time.Sleep(200 * time.Millisecond)
+	if got := r.Stats().Layers[0].Packets; got > n+1 {
+		t.Fatalf("still reading: %d packets, then %d", n, got)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/sdp/v3"
@@ -115,14 +114,11 @@ func newMediaEngine(publisher bool) (*webrtc.MediaEngine, error) {
 	return m, nil
 }
 
-// publisherInterceptors: NACKs toward the publisher for lost packets,
-// receiver reports, and transport-wide congestion control feedback so that
-// browsers ramp their send rate (and simulcast layers) up.
+// publisherInterceptors: receiver reports, and transport-wide congestion
+// control feedback so that browsers ramp their send rate (and simulcast
+// layers) up. NACKs toward the publisher come from the layer readers (see
+// nackGenerator).
 func publisherInterceptors() (*interceptor.Registry, error) {
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, err
-	}
 	rr, err := report.NewReceiverInterceptor()
 	if err != nil {
 		return nil, err
@@ -132,22 +128,17 @@ func publisherInterceptors() (*interceptor.Registry, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
-	reg.Add(gen)
 	reg.Add(rr)
 	reg.Add(fb)
 	return reg, nil
 }
 
-// subscriberInterceptors: sender reports. The down-tracks write the
-// transport-wide sequence numbers themselves (without an allocation per
-// packet, and where the send-side estimator will see them), and answer NACKs
-// from the receivers' packet caches: no NACK responder.
+// subscriberInterceptors: none. The down-tracks write the transport-wide
+// sequence numbers themselves (without an allocation per packet, and where
+// the estimator records them), answer NACKs from the receivers' packet
+// caches, and the subscriber's controller sends the sender reports. Each
+// interceptor would add a call, and pion's report interceptor a lock and a
+// clock reading, to every packet written.
 func subscriberInterceptors() (*interceptor.Registry, error) {
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	reg := &interceptor.Registry{}
-	reg.Add(sr)
-	return reg, nil
+	return &interceptor.Registry{}, nil
 }

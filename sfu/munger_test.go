@@ -15,6 +15,7 @@ type mstep struct {
 	sw    bool  // a switch point: the down-track (re)starts or changes layer here
 	pad   bool  // padding only
 	vp8   *vp8Descriptor
+	tl    *int8 // temporal target; nil: every temporal layer
 }
 
 func (s mstep) packet() *packet {
@@ -38,6 +39,20 @@ func okVP8(seq uint16, ts uint32, pic uint16, tl0, key uint8) mungeResult {
 }
 
 func drop(r DropReason) mungeResult { return mungeResult{Dropped: true, Reason: r} }
+
+// vp8t is a descriptor with a temporal layer id and layer sync bit.
+func vp8t(pic uint16, tl0, tid uint8, sync bool) *vp8Descriptor {
+	return &vp8Descriptor{
+		HasPictureID: true, PictureID15: true, PictureID: pic,
+		HasTL0PicIdx: true, TL0PicIdx: tl0, HasTID: true, TID: tid, LayerSync: sync,
+	}
+}
+
+func tl(t int8) *int8 { return &t }
+
+func okTL(seq uint16, pic uint16, tl0 uint8) mungeResult {
+	return mungeResult{Seq: seq, VP8: vp8Fields{PictureID: pic, TL0PicIdx: tl0}}
+}
 
 func vp8d(pic uint16, wide bool, tl0, key uint8) *vp8Descriptor {
 	return &vp8Descriptor{
@@ -96,17 +111,17 @@ func TestMunger(t *testing.T) {
 			name:  "a late packet older than every remembered skip is dropped",
 			clock: 90000,
 			steps: append(append([]mstep{{seq: 100, sw: true}, {seq: 102}},
-				padRun(103, 9)...), mstep{seq: 101}, mstep{seq: 112}),
+				padRun(103, 65)...), mstep{seq: 101}, mstep{seq: 168}),
 			want: append(append([]mungeResult{ok(100, 0), ok(102, 0)},
-				dropRun(DropPadding, 9)...), drop(DropLate), ok(103, 0)),
+				dropRun(DropPadding, 65)...), drop(DropLate), ok(103, 0)),
 		},
 		{
-			name:  "a late packet older than eight skips still fits",
+			name:  "a late packet older than 64 skips still fits",
 			clock: 90000,
 			steps: append(append([]mstep{{seq: 100, sw: true}, {seq: 102}},
-				padRun(103, 8)...), mstep{seq: 101}, mstep{seq: 111}),
+				padRun(103, 64)...), mstep{seq: 101}, mstep{seq: 167}),
 			want: append(append([]mungeResult{ok(100, 0), ok(102, 0)},
-				dropRun(DropPadding, 8)...), ok(101, 0), ok(103, 0)),
+				dropRun(DropPadding, 64)...), ok(101, 0), ok(103, 0)),
 		},
 		{
 			name:  "layer switch up then down is continuous",
@@ -189,6 +204,55 @@ func TestMunger(t *testing.T) {
 			},
 		},
 		{
+			name:  "VP8 temporal layers above the target are dropped, leaving no gap in sequence numbers or picture ids",
+			clock: 90000,
+			steps: []mstep{
+				{seq: 1, sw: true, tl: tl(1), vp8: vp8t(10, 5, 0, false)},
+				{seq: 2, tl: tl(1), vp8: vp8t(11, 5, 2, true)},
+				{seq: 3, tl: tl(1), vp8: vp8t(12, 5, 1, true)},
+				{seq: 4, tl: tl(1), vp8: vp8t(12, 5, 1, true)},
+				{seq: 5, tl: tl(1), vp8: vp8t(13, 5, 2, false)},
+				{seq: 6, tl: tl(1), vp8: vp8t(14, 6, 0, false)},
+			},
+			want: []mungeResult{
+				okTL(1, 10, 5), drop(DropTemporal), okTL(2, 11, 5), okTL(3, 11, 5), drop(DropTemporal), okTL(4, 12, 6),
+			},
+		},
+		{
+			name:  "VP8 going up waits for a TL0 or layer sync frame; going down applies at the next frame",
+			clock: 90000,
+			steps: []mstep{
+				{seq: 1, sw: true, tl: tl(0), vp8: vp8t(20, 1, 0, false)},
+				{seq: 2, tl: tl(2), vp8: vp8t(21, 1, 2, false)}, // no sync: not yet
+				{seq: 3, tl: tl(2), vp8: vp8t(22, 1, 1, true)},  // layer sync: up
+				{seq: 4, tl: tl(2), vp8: vp8t(23, 1, 2, false)},
+				{seq: 5, tl: tl(0), vp8: vp8t(23, 1, 2, false)}, // same frame: kept whole
+				{seq: 6, tl: tl(0), vp8: vp8t(24, 1, 1, false)}, // next frame: down
+				{seq: 7, tl: tl(0), vp8: vp8t(25, 2, 0, false)},
+			},
+			want: []mungeResult{
+				okTL(1, 20, 1), drop(DropTemporal), okTL(2, 21, 1), okTL(3, 22, 1), okTL(4, 22, 1), drop(DropTemporal), okTL(5, 23, 2),
+			},
+		},
+		{
+			name:  "VP8 late packets: of a kept frame they keep their ids, of a dropped frame they are dropped",
+			clock: 90000,
+			steps: []mstep{
+				{seq: 10, sw: true, tl: tl(1), vp8: vp8t(40, 1, 0, false)},
+				{seq: 12, tl: tl(1), vp8: vp8t(41, 1, 2, false)},
+				{seq: 13, tl: tl(1), vp8: vp8t(42, 1, 1, false)},
+				{seq: 11, tl: tl(1), vp8: vp8t(40, 1, 0, false)},
+				{seq: 15, tl: tl(1), vp8: vp8t(43, 1, 2, false)},
+				{seq: 17, tl: tl(1), vp8: vp8t(44, 2, 0, false)},
+				{seq: 16, tl: tl(1), vp8: vp8t(43, 1, 2, false)},
+				{seq: 14, tl: tl(1), vp8: vp8t(42, 1, 1, false)},
+			},
+			want: []mungeResult{
+				okTL(10, 40, 1), drop(DropTemporal), okTL(12, 41, 1), okTL(11, 40, 1),
+				drop(DropTemporal), okTL(15, 42, 2), drop(DropTemporal), okTL(13, 41, 1),
+			},
+		},
+		{
 			name:  "VP8 7-bit picture ids wrap at 128",
 			clock: 90000,
 			steps: []mstep{
@@ -208,10 +272,14 @@ func TestMunger(t *testing.T) {
 			var got []mungeResult
 			for _, s := range tc.steps {
 				p := s.packet()
-				if s.sw {
-					m.switchTo(s.layer, p)
+				want := maxTemporal
+				if s.tl != nil {
+					want = *s.tl
 				}
-				got = append(got, m.munge(p))
+				if s.sw {
+					m.switchTo(s.layer, p, want)
+				}
+				got = append(got, m.munge(p, want))
 			}
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("results differ\n got: %s\nwant: %s", fmtResults(got), fmtResults(tc.want))
@@ -233,9 +301,9 @@ func TestMungerRecordsSentPackets(t *testing.T) {
 	for _, s := range steps {
 		p := s.packet()
 		if s.sw {
-			m.switchTo(s.layer, p)
+			m.switchTo(s.layer, p, maxTemporal)
 		}
-		m.munge(p)
+		m.munge(p, maxTemporal)
 	}
 	got := map[uint16]sentPacket{}
 	for out := uint16(999); out <= 1003; out++ {

@@ -28,6 +28,10 @@ type packet struct {
 	Arrival int64
 	// Keyframe marks a packet a subscriber can start decoding at.
 	Keyframe bool
+	// Late marks a packet older than the newest of its layer: a
+	// retransmission (or a publisher's probe made of old packets, which
+	// libwebrtc sends on RTX) or a reordered one. Never a switch point.
+	Late bool
 	// VP8 is the parsed descriptor when IsVP8.
 	VP8   vp8Descriptor
 	IsVP8 bool

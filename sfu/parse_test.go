@@ -171,10 +171,62 @@ func TestSelectLayer(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := (layerSelector{}).selectLayer(tc.p, tc.layers, tc.active); got != tc.want {
+			if got := selectLayer(tc.p, tc.layers, tc.active); got != tc.want {
 				t.Errorf("selectLayer = %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestDesiredLayer(t *testing.T) {
+	sim := []LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}}
+	two := sim[1:]
+	tests := []struct {
+		name   string
+		p      Preferences
+		layers []LayerInfo
+		want   int8
+	}{
+		{"explicit low", Preferences{Quality: QualityLow, Width: 1280}, sim, 0},
+		{"explicit medium", Preferences{Quality: QualityMedium}, sim, 1},
+		{"explicit high", Preferences{Quality: QualityHigh, Width: 100}, sim, 2},
+		{"explicit off pauses", Preferences{Quality: QualityOff}, sim, LayerNone},
+		{"two layers are medium and high", Preferences{Quality: QualityMedium}, two, 0},
+		{"low of two layers is the lowest", Preferences{Quality: QualityLow}, two, 0},
+		{"high of one layer", Preferences{Quality: QualityHigh}, sim[:1], 0},
+	}
+	for _, tc := range tests {
+		if got := desiredLayer(tc.p, tc.layers); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	for i, want := range []Quality{QualityMedium, QualityHigh} {
+		if got := QualityOfLayer(int8(i), 2); got != want {
+			t.Errorf("layer %d of 2: %d, want %d", i, got, want)
+		}
+	}
+}
+
+func TestTemporalFor(t *testing.T) {
+	measured := [4]float32{7.5, 7.5, 15, 0}
+	tests := []struct {
+		fps  uint32
+		have [4]float32
+		want int8
+	}{
+		{0, measured, maxTemporal},
+		{30, measured, 2},
+		{15, measured, 1},
+		{8, measured, 0},
+		{5, measured, 0},
+		{15, [4]float32{}, 1},              // unmeasured: the usual split of 30 fps
+		{15, [4]float32{30, 0, 0, 0}, 0},   // no temporal layers: all of it is TL0
+		{60, [4]float32{10, 10, 10, 0}, 3}, // more than the layer has
+	}
+	for _, tc := range tests {
+		if got := temporalFor(tc.fps, tc.have); got != tc.want {
+			t.Errorf("%d fps of %v: %d, want %d", tc.fps, tc.have, got, tc.want)
+		}
 	}
 }
 
@@ -252,7 +304,7 @@ func TestSubscriberCodecs(t *testing.T) {
 		want []string // mime, payload type and fmtp of each offered codec
 		err  error
 	}{
-		{"vp8", codecVP8, []string{"video/VP8 96 "}, nil},
+		{"vp8 with its RTX", codecVP8, []string{"video/VP8 96 ", "video/rtx 97 apt=96"}, nil},
 		{
 			"opus keeps the publisher's parameters (DTX)",
 			webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{
@@ -270,17 +322,17 @@ func TestSubscriberCodecs(t *testing.T) {
 		{
 			"h264 constrained baseline",
 			h264("level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"),
-			[]string{"video/H264 102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, nil,
+			[]string{"video/H264 102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", "video/rtx 103 apt=102"}, nil,
 		},
 		{
 			"h264 baseline at another level",
 			h264("packetization-mode=1;profile-level-id=42001e"),
-			[]string{"video/H264 104 packetization-mode=1;profile-level-id=42001e"}, nil,
+			[]string{"video/H264 104 packetization-mode=1;profile-level-id=42001e", "video/rtx 105 apt=104"}, nil,
 		},
 		{
 			"h264 high",
 			h264("packetization-mode=1;profile-level-id=640c1f"),
-			[]string{"video/H264 106 packetization-mode=1;profile-level-id=640c1f"}, nil,
+			[]string{"video/H264 106 packetization-mode=1;profile-level-id=640c1f", "video/rtx 107 apt=106"}, nil,
 		},
 		{"h264 mode 0 is not forwarded", h264("profile-level-id=42e01f"), nil, ErrUnsupportedCodec},
 		{"av1 is not forwarded", webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{

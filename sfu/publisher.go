@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -45,6 +46,12 @@ type PublisherConfig struct {
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
 	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
 	Relay bool
+	// OnSubscribedLayers (dynacast) is called when the simulcast layers of
+	// a receiver that subscribers need change: bit i of layers is layer i.
+	// The client should stop sending the other layers (browsers: set
+	// active=false on those encodings) and resume them when asked. Called
+	// from the publisher's monitor goroutine; only with Config.Dynacast.
+	OnSubscribedLayers func(r *Receiver, layers uint8)
 }
 
 // Publisher is a participant's publisher PeerConnection: the client offers,
@@ -55,7 +62,9 @@ type Publisher struct {
 	pc    *webrtc.PeerConnection
 	log   *slog.Logger
 	cands candidateQueue
-	wg    sync.WaitGroup // layer readers, RTCP drains, discards
+	wg    sync.WaitGroup // layer readers, RTCP drains, discards, the monitor
+	kick  chan struct{}  // wakes the monitor
+	stop  chan struct{}  // ends the monitor
 
 	mu        sync.Mutex
 	closed    bool
@@ -80,11 +89,14 @@ func (e *Engine) NewPublisher(cfg PublisherConfig) (*Publisher, error) {
 		receivers: map[string]*Receiver{},
 		ignored:   map[string]bool{},
 		resolving: map[string]chan struct{}{},
+		kick:      make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 	if !e.track(p) {
 		_ = pc.Close()
 		return nil, ErrClosed
 	}
+	p.wg.Go(p.monitor)
 	pc.OnTrack(p.onTrack)
 	forwardCandidates(pc, cfg.OnICECandidate)
 	pc.OnConnectionStateChange(func(webrtc.PeerConnectionState) {
@@ -131,6 +143,7 @@ func (p *Publisher) Close() error {
 	}
 	p.closed = true
 	p.mu.Unlock()
+	close(p.stop)
 	// GracefulClose waits for pion's own goroutines, so none outlives us.
 	err := p.pc.GracefulClose()
 	p.wg.Wait()
@@ -172,7 +185,7 @@ func (p *Publisher) onTrack(track *webrtc.TrackRemote, recv *webrtc.RTPReceiver)
 			return
 		}
 	}
-	r, created, err := p.receiverFor(cid, track)
+	r, created, err := p.receiverFor(cid, track, recv)
 	if err != nil {
 		p.discard(track)
 		return
@@ -199,6 +212,7 @@ func (p *Publisher) startLayer(r *Receiver, index int8, created bool, track *web
 		p.discard(track)
 		return
 	}
+	l.useNACK(p.sendNACK)
 	if !p.goroutine(func() { l.run(track) }) {
 		r.layerEnded(l)
 		p.discard(track)
@@ -223,7 +237,7 @@ func (p *Publisher) goroutine(f func()) bool {
 
 // receiverFor returns the receiver of cid, creating it (after ResolveTrack)
 // for the first layer. Concurrent first layers wait for one resolution.
-func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote) (*Receiver, bool, error) {
+func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote, recv *webrtc.RTPReceiver) (*Receiver, bool, error) {
 	p.mu.Lock()
 	for {
 		switch {
@@ -280,9 +294,46 @@ func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote) (*Receive
 		sendPLI:     p.sendPLI,
 		pool:        p.e.pool,
 		onEnd:       func() { p.forget(cid, r) },
+		dynacast:    p.dynacastCallback(),
+		kick:        p.wake,
+		stop:        recv.Stop,
 	})
 	p.receivers[cid] = r
 	return r, true, nil
+}
+
+// monitor visits the receivers regularly (layer liveness, rates,
+// dynacast), and at once when woken.
+func (p *Publisher) monitor() {
+	t := time.NewTicker(monitorInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.C:
+		case <-p.kick:
+		}
+		now := p.e.clock.now()
+		for _, r := range p.Receivers() {
+			r.tick(now)
+		}
+	}
+}
+
+// wake runs the monitor soon; it never blocks.
+func (p *Publisher) wake() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Publisher) dynacastCallback() func(*Receiver, uint8) {
+	if !p.e.cfg.Dynacast || p.cfg.OnSubscribedLayers == nil {
+		return nil
+	}
+	return p.cfg.OnSubscribedLayers
 }
 
 // forget drops an ended receiver, so that the cid may be published again.
@@ -298,6 +349,14 @@ func (p *Publisher) forget(cid string, r *Receiver) {
 func (p *Publisher) sendPLI(ssrc uint32) {
 	if err := p.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err != nil {
 		p.log.Debug("PLI not sent", "err", err)
+	}
+}
+
+// sendNACK asks the publisher to retransmit lost packets of a layer.
+func (p *Publisher) sendNACK(ssrc uint32, lost []uint16) {
+	nack := &rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(lost)}
+	if err := p.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
+		p.log.Debug("NACK not sent", "err", err)
 	}
 }
 

@@ -27,6 +27,7 @@ type Receiver struct {
 	sendPLI     func(ssrc uint32)
 	pool        *sync.Pool
 	onEnd       func()
+	stop        func() error
 
 	layers     [MaxLayers]atomic.Pointer[receiverLayer]
 	layerInfo  atomic.Pointer[[]LayerInfo]
@@ -34,6 +35,16 @@ type Receiver struct {
 	active     atomic.Uint32
 	downTracks atomic.Pointer[[]*DownTrack]
 	audioLevel atomic.Uint32 // RFC 6464 octet | audioLevelSeen
+	levelSum   atomic.Uint64 // packets(32) | sum of levels(32), see noteAudioLevel
+	levelID    atomic.Uint32 // the publisher's audio level extension id
+	rates      atomic.Pointer[[MaxLayers]LayerRates]
+	ratesAt    int64 // monitor-owned
+	dyn        dynacast
+	dynMask    atomic.Uint32
+	// redRewrite: RED blocks name the publisher's opus payload type
+	// redFrom; subscribers know opus as opusPayloadType.
+	redRewrite bool
+	redFrom    uint8
 
 	// relay marks a receiver of a track relayed from another node (see
 	// relay.go): its layers come and go with the relay, it ends on End,
@@ -66,6 +77,13 @@ type receiverParams struct {
 	sendPLI     func(ssrc uint32)
 	pool        *sync.Pool
 	onEnd       func() // called once, when Done closes
+	// dynacast, when set, is called (from the publisher's monitor) with the
+	// layers subscribers need whenever that changes; kick wakes the
+	// monitor.
+	dynacast func(r *Receiver, layers uint8)
+	kick     func()
+	// stop, when set, stops the pion receiver the layers are read from.
+	stop func() error
 }
 
 func newReceiver(p receiverParams) *Receiver {
@@ -82,6 +100,7 @@ func newReceiver(p receiverParams) *Receiver {
 		sendPLI:     p.sendPLI,
 		pool:        p.pool,
 		onEnd:       p.onEnd,
+		stop:        p.stop,
 		done:        make(chan struct{}),
 	}
 	info := slices.Clone(p.spec.Layers)
@@ -91,6 +110,19 @@ func newReceiver(p receiverParams) *Receiver {
 	r.announced = len(info) > 0
 	r.layerInfo.Store(&info)
 	r.downTracks.Store(&[]*DownTrack{})
+	all := uint8(1)<<max(len(info), 1) - 1
+	r.dynMask.Store(uint32(all))
+	r.dyn = dynacast{
+		enabled: p.dynacast != nil && p.kind == webrtc.RTPCodecTypeVideo && len(info) > 1,
+		kick:    p.kick,
+		mask:    all,
+		pending: all,
+	}
+	if r.dyn.enabled {
+		r.dyn.notify = func(layers uint8) { p.dynacast(r, layers) }
+		r.dyn.dirty.Store(true) // no subscribers yet: evaluate from the start
+	}
+	r.redFrom, r.redRewrite = redPrimaryPayloadType(p.codec)
 	return r
 }
 
@@ -161,6 +193,7 @@ func (r *Receiver) AddDownTrack(d *DownTrack) {
 	// we read the bits after storing it (atomics are sequentially
 	// consistent), so one of the two retargets d with the new layer.
 	d.retarget()
+	r.subscriptionChanged()
 	if t := d.TargetLayer(); t != LayerNone {
 		r.RequestKeyframe(t)
 	}
@@ -178,6 +211,7 @@ func (r *Receiver) RemoveDownTrack(d *DownTrack) {
 	}
 	next := slices.Delete(slices.Clone(cur), i, i+1)
 	r.downTracks.Store(&next)
+	r.subscriptionChanged()
 }
 
 // RequestKeyframe sends a PLI for a layer, at most once per PLI throttle.
@@ -218,6 +252,9 @@ func (r *Receiver) addLayerWith(index int8, rid string, ssrc uint32, audioLevelI
 	}
 	l := newReceiverLayer(r, index, rid, ssrc, audioLevelID, sendPLI)
 	r.layers[index].Store(l)
+	if audioLevelID != 0 {
+		r.levelID.Store(uint32(audioLevelID))
+	}
 	r.running++
 	if !r.announced {
 		info := *r.layerInfo.Load()
@@ -268,6 +305,18 @@ func (r *Receiver) layerEnded(l *receiverLayer) {
 	if last {
 		r.end()
 	}
+}
+
+// Close unpublishes the track from the server's side: its layers stop
+// being read (the publisher's packets for it are dropped until it
+// renegotiates the track away) and Done closes. It is idempotent.
+func (r *Receiver) Close() error {
+	var err error
+	if r.stop != nil {
+		err = r.stop()
+	}
+	r.end()
+	return err
 }
 
 // end closes Done once.

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
 )
 
 // rtpReader is where a layer's packets come from (*webrtc.TrackRemote).
@@ -31,6 +32,12 @@ type receiverLayer struct {
 	lastPLI      atomic.Int64 // engine clock, ns; 0 = never
 	lastArrival  atomic.Int64 // engine clock, ns, of the last packet (layerstall.go)
 	stats        layerCounters
+	rates        rateMeter // monitor-owned
+	highestSeq   uint16    // reader-owned
+	haveSeq      bool      // reader-owned
+	// nack asks the publisher for lost packets (video; see useNACK).
+	nack     *nackGenerator
+	sendNACK func(ssrc uint32, lost []uint16)
 
 	// reader-owned
 	pkt     packet
@@ -49,8 +56,17 @@ func newReceiverLayer(r *Receiver, index int8, rid string, ssrc uint32, audioLev
 		cache:        newPacketCache(r.cacheSize, r.pool),
 		scratch:      newWriteScratch(),
 	}
+
 	l.spare = l.cache.get()
 	return l
+}
+
+// useNACK makes the reader ask for lost packets with send (video only).
+// Call it before the reader runs.
+func (l *receiverLayer) useNACK(send func(ssrc uint32, lost []uint16)) {
+	if send != nil && l.r.kind == webrtc.RTPCodecTypeVideo {
+		l.nack, l.sendNACK = newNACKGenerator(), send
+	}
 }
 
 // run reads the layer until its source ends.
@@ -86,13 +102,37 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	}
 	p.Arrival = arrival
 	l.stats.packets.Add(1)
-	l.stats.bytes.Add(uint64(n))
 	l.noteArrival(arrival)
+	tid := 0
+	if p.IsVP8 && p.VP8.HasTID {
+		tid = int(p.VP8.TID)
+	}
+	l.stats.tidBytes[tid].Add(uint64(n))
+	if p.Header.Marker {
+		l.stats.tidFrames[tid].Add(1)
+	}
+	if l.nack != nil {
+		if lost := l.nack.received(p.Header.SequenceNumber, arrival); len(lost) > 0 {
+			l.stats.nacksSent.Add(uint64(len(lost)))
+			l.sendNACK(l.ssrc, lost)
+		}
+	}
+	p.Late = l.haveSeq && !seqBefore(l.highestSeq, p.Header.SequenceNumber)
+	if p.Late {
+		// Not newer than the newest: a retransmission (RTX, restored by
+		// pion) or a reordered or duplicated packet.
+		l.stats.late.Add(1)
+	} else {
+		l.highestSeq, l.haveSeq = p.Header.SequenceNumber, true
+	}
 	if p.Keyframe && l.r.payload != payloadOther {
 		l.stats.keyframes.Add(1)
 	}
 	if p.AudioLevel != nil {
-		l.r.audioLevel.Store(uint32(p.AudioLevel[0]) | audioLevelSeen)
+		l.r.noteAudioLevel(p.AudioLevel[0])
+	}
+	if l.r.redRewrite {
+		rewriteREDPayloadType(p.Payload, l.r.redFrom, opusPayloadType)
 	}
 
 	wantKeyframe := false

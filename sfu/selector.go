@@ -5,11 +5,52 @@ type Preferences struct {
 	// Width and Height of the tile in pixels; zero means "as large as
 	// available".
 	Width, Height uint32
-	// FPS is the frame rate the tile needs; zero means any. (Used for
-	// temporal layers later.)
+	// FPS is the frame rate the tile needs; zero means all. Below the
+	// layer's rate, VP8 temporal layers above what it needs are dropped.
 	FPS uint32
 	// Paused stops forwarding entirely.
 	Paused bool
+	// Quality, when not QualityAuto, picks the layer instead of Width and
+	// Height; QualityOff pauses like Paused.
+	Quality Quality
+}
+
+// Quality names a simulcast layer by its rank: the top layer is
+// QualityHigh, the one below QualityMedium, the one below that QualityLow
+// (a two-layer track has Medium and High).
+type Quality uint8
+
+// Qualities.
+const (
+	QualityAuto Quality = iota
+	QualityLow
+	QualityMedium
+	QualityHigh
+	QualityOff
+)
+
+// QualityOfLayer returns the quality of layer i of n layers, QualityOff
+// for LayerNone or an index out of range.
+func QualityOfLayer(i int8, n int) Quality {
+	n = min(max(n, 1), MaxLayers)
+	if i < 0 || int(i) >= n {
+		return QualityOff
+	}
+	return QualityLow + Quality(MaxLayers-n+int(i))
+}
+
+// layer returns the index of the layer of quality q among n layers (the
+// nearest one when the track has fewer layers); LayerNone for QualityOff.
+func (q Quality) layer(n int) int8 {
+	n = min(max(n, 1), MaxLayers)
+	switch q {
+	case QualityOff:
+		return LayerNone
+	case QualityAuto:
+		return int8(n - 1)
+	}
+	i := int(q-QualityLow) - (MaxLayers - n)
+	return int8(min(max(i, 0), n-1))
 }
 
 // layerActivity is implemented by sources that know which of their layers
@@ -29,35 +70,79 @@ func activeLayers(src TrackSource, n int) uint8 {
 	return uint8(1)<<n - 1
 }
 
-// layerSelector chooses the layer a down-track forwards. At this level it
-// looks only at the subscriber's preferences and the layers on offer;
-// bandwidth caps and the allocator will narrow its choice.
-type layerSelector struct{}
-
-// selectLayer returns the smallest active layer at least as wide or as high
-// as preferred, else the highest active layer; LayerNone when paused or
-// when nothing is received.
-func (layerSelector) selectLayer(p Preferences, layers []LayerInfo, active uint8) int8 {
-	if p.Paused || active == 0 {
+// desiredLayer returns the layer the preferences ask for, whether or not it
+// is being received: the smallest layer at least as wide or as high as the
+// tile, else the top layer; LayerNone when paused. This is what dynacast
+// keeps the publisher sending.
+func desiredLayer(p Preferences, layers []LayerInfo) int8 {
+	n := min(max(len(layers), 1), MaxLayers)
+	if p.Paused || p.Quality == QualityOff {
 		return LayerNone
 	}
-	highest := LayerNone
-	for i := MaxLayers - 1; i >= 0; i-- {
-		if active&(1<<i) != 0 {
-			highest = int8(i)
-			break
-		}
+	if p.Quality != QualityAuto {
+		return p.Quality.layer(n)
 	}
 	if p.Width == 0 && p.Height == 0 {
-		return highest
+		return int8(n - 1)
 	}
 	for i, l := range layers {
-		if i >= MaxLayers || active&(1<<i) == 0 || (l.Width == 0 && l.Height == 0) {
+		if i >= MaxLayers || (l.Width == 0 && l.Height == 0) {
 			continue
 		}
 		if (p.Width != 0 && l.Width >= p.Width) || (p.Height != 0 && l.Height >= p.Height) {
 			return int8(i)
 		}
 	}
-	return highest
+	return int8(n - 1)
+}
+
+// pickActive returns the highest active layer at most want, else the
+// lowest active layer above it, else LayerNone.
+func pickActive(want int8, active uint8) int8 {
+	if want == LayerNone || active == 0 {
+		return LayerNone
+	}
+	for i := min(want, MaxLayers-1); i >= 0; i-- {
+		if active&(1<<i) != 0 {
+			return i
+		}
+	}
+	for i := want + 1; i < MaxLayers; i++ {
+		if active&(1<<i) != 0 {
+			return i
+		}
+	}
+	return LayerNone
+}
+
+// selectLayer is the layer to forward for preferences alone: the desired
+// layer when received, else the nearest received one (below first).
+func selectLayer(p Preferences, layers []LayerInfo, active uint8) int8 {
+	return pickActive(desiredLayer(p, layers), active)
+}
+
+// maxTemporal means "every temporal layer".
+const maxTemporal int8 = 3
+
+// temporalFor returns the highest temporal layer a tile asking for fps
+// frames a second needs, given the frame rate of each temporal layer of
+// the forwarded spatial layer (fps[t] counts frames of TID t alone; all
+// zero when unknown, then the usual 3-layer split of 30 fps is assumed).
+func temporalFor(want uint32, fps [4]float32) int8 {
+	if want == 0 {
+		return maxTemporal
+	}
+	total := fps[0] + fps[1] + fps[2] + fps[3]
+	if total == 0 {
+		fps = [4]float32{7.5, 7.5, 15, 0}
+	}
+	sum := float32(0)
+	for t := range fps {
+		sum += fps[t]
+		// A tenth of slack: 28 fps measured serves a 30 fps tile.
+		if sum >= 0.9*float32(want) {
+			return int8(t)
+		}
+	}
+	return maxTemporal
 }

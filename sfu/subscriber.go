@@ -22,6 +22,10 @@ type SubscriberConfig struct {
 	OnConnectionStateChange func(webrtc.PeerConnectionState)
 	// Relay makes a node-to-node relay's PeerConnection (see relay.go).
 	Relay bool
+	// OnStreamState reports video tracks whose state changed: paused (for
+	// bandwidth, by the subscriber, by the publisher) or resumed, or moved
+	// to another layer. Called from the subscriber's control goroutine.
+	OnStreamState func([]StreamState)
 }
 
 // Subscriber is a participant's subscriber PeerConnection: the SFU offers,
@@ -34,10 +38,12 @@ type Subscriber struct {
 	cands     candidateQueue
 	neg       *negotiator
 	connected atomic.Bool
-	wg        sync.WaitGroup // down-track RTCP readers
-	// transportSeq numbers every RTP packet of the PeerConnection for
-	// transport-wide congestion control feedback.
-	transportSeq atomic.Uint32
+	wg        sync.WaitGroup // down-track RTCP readers, the controller
+	// tx numbers every RTP packet of the PeerConnection for transport-wide
+	// congestion control and estimates the subscriber's bandwidth; ctrl
+	// allocates it.
+	tx   *sendSide
+	ctrl *controller
 
 	mu     sync.Mutex
 	closed bool
@@ -67,6 +73,9 @@ func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 		log:    e.logger.With("participant", cfg.ParticipantID, "pc", "subscriber"),
 		tracks: map[string]subscribedTrack{},
 	}
+	s.tx = newSendSide(e.clock, e.cfg.Congestion.limits(), nil)
+	s.ctrl = newController(s, s.tx, e.cfg.Congestion)
+	s.tx.kick = s.ctrl.kick
 	s.neg = newNegotiator(s.makeOffer, s.deliverOffer, func(err error) {
 		if !errors.Is(err, ErrClosed) {
 			s.log.Warn("subscriber offer failed", "err", err)
@@ -79,6 +88,7 @@ func (e *Engine) NewSubscriber(cfg SubscriberConfig) (*Subscriber, error) {
 	// The negotiator may be inside OnOffer when Close is called (even from
 	// OnOffer itself), so it belongs to the engine's wait group.
 	e.wg.Go(s.neg.run)
+	s.wg.Go(s.ctrl.run)
 	forwardCandidates(pc, cfg.OnICECandidate)
 	pc.OnConnectionStateChange(s.onConnectionState)
 	return s, nil
@@ -118,9 +128,9 @@ func (s *Subscriber) AddTrack(src TrackSource, prefs Preferences) (*DownTrack, e
 		return nil, fmt.Errorf("%w: %s", ErrAlreadySubscribed, src.ID())
 	}
 	dt := newDownTrack(src, prefs, downTrackParams{
-		seqMapSize:   s.e.cacheSize(src.Kind()),
-		wg:           &s.wg,
-		transportSeq: &s.transportSeq,
+		seqMapSize: s.e.cacheSize(src.Kind()),
+		wg:         &s.wg,
+		tx:         s.tx,
 	})
 	tr, err := s.pc.AddTransceiverFromTrack(dt, webrtc.RTPTransceiverInit{
 		Direction: webrtc.RTPTransceiverDirectionSendonly,
@@ -230,12 +240,17 @@ func (s *Subscriber) Close() error {
 		t.dt.close()
 		t.dt.src.RemoveDownTrack(t.dt)
 	}
+	close(s.ctrl.stop)
 	// GracefulClose waits for pion's own goroutines, so none outlives us.
 	err := s.pc.GracefulClose()
 	s.wg.Wait()
 	s.e.untrack(s)
 	return err
 }
+
+// Estimate returns the subscriber's bandwidth estimate in bits per second;
+// ok is false while it sends no congestion feedback.
+func (s *Subscriber) Estimate() (bps uint64, ok bool) { return s.tx.bwe.Estimate() }
 
 // RestartICE makes the next offer restart ICE (new credentials, fresh
 // candidates), for a transport that died. It does nothing before the first
@@ -283,13 +298,22 @@ func subscriberCodecs(src webrtc.RTPCodecParameters) ([]webrtc.RTPCodecParameter
 	if !ok || strings.EqualFold(src.MimeType, webrtc.MimeTypeRTX) {
 		return nil, fmt.Errorf("%w: %s", ErrUnsupportedCodec, src.MimeType)
 	}
-	if src.SDPFmtpLine != "" {
+	// RED's format parameters name opus's payload type, which is ours
+	// (rewritten on arrival if the publisher's differs).
+	if src.SDPFmtpLine != "" && !strings.EqualFold(c.MimeType, mimeTypeRED) {
 		c.SDPFmtpLine = src.SDPFmtpLine
 	}
 	codecs := []webrtc.RTPCodecParameters{c}
 	if strings.EqualFold(c.MimeType, mimeTypeRED) {
 		opus, _ := findCodec(table, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2})
 		codecs = append(codecs, opus)
+	}
+	// Retransmissions and probes go on an RTX stream (RFC 4588) when the
+	// subscriber accepts one.
+	for _, r := range table {
+		if strings.EqualFold(r.MimeType, webrtc.MimeTypeRTX) && r.SDPFmtpLine == fmt.Sprintf("apt=%d", c.PayloadType) {
+			codecs = append(codecs, r)
+		}
 	}
 	return codecs, nil
 }

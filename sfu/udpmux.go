@@ -16,7 +16,7 @@ import (
 // ("" or unspecified) it is one socket per usable interface address, all on
 // the same port, so that every reply leaves from the address the client
 // talked to; the candidates are exactly those addresses.
-func listenUDPMux(cfg Config, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAddr, error) {
+func listenUDPMux(cfg Config, o *options, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAddr, error) {
 	logger := lf.NewLogger("udpmux")
 	var ip net.IP
 	if cfg.BindAddress != "" {
@@ -25,12 +25,12 @@ func listenUDPMux(cfg Config, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAdd
 		}
 	}
 	if ip != nil && !ip.IsUnspecified() {
-		conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: ip, Port: cfg.UDPPort})
+		conn, addr, err := o.listenUDP(&net.UDPAddr{IP: ip, Port: cfg.UDPPort})
 		if err != nil {
 			return nil, nil, fmt.Errorf("listen media port: %w", err)
 		}
-		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: logger, UDPConn: conn})
-		return mux, conn.LocalAddr().(*net.UDPAddr), nil
+		mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{Logger: logger, UDPConn: conn, Net: o.net})
+		return mux, addr, nil
 	}
 
 	ips, err := interfaceIPs(cfg)
@@ -38,14 +38,14 @@ func listenUDPMux(cfg Config, lf logging.LoggerFactory) (ice.UDPMux, *net.UDPAdd
 		return nil, nil, err
 	}
 	port := cfg.UDPPort
-	var conns []*net.UDPConn
+	var conns []net.PacketConn
 	for _, addr := range ips {
-		conn, lerr := net.ListenUDP("udp", &net.UDPAddr{IP: addr, Port: port})
+		conn, bound, lerr := o.listenUDP(&net.UDPAddr{IP: addr, Port: port})
 		if lerr != nil {
 			err = fmt.Errorf("listen media port on %s: %w", addr, lerr)
 			break
 		}
-		port = conn.LocalAddr().(*net.UDPAddr).Port // a random port is shared by the rest
+		port = bound.Port // a random port is shared by the rest
 		conns = append(conns, conn)
 	}
 	if err != nil {

@@ -9,54 +9,76 @@ import (
 )
 
 // Conversions between room's types and the wire contract. Enum values map
-// one to one; the tables below are the only place that knows both sides.
+// one to one; the switches below are the only place that knows both sides.
 
-var kindToPB = map[room.TrackKind]pb.TrackKind{
-	room.KindAudio: pb.TrackKind_TRACK_KIND_AUDIO,
-	room.KindVideo: pb.TrackKind_TRACK_KIND_VIDEO,
-}
-
-var sourceToPB = map[room.TrackSource]pb.TrackSource{
-	room.SourceCamera:           pb.TrackSource_TRACK_SOURCE_CAMERA,
-	room.SourceMicrophone:       pb.TrackSource_TRACK_SOURCE_MICROPHONE,
-	room.SourceScreenShare:      pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE,
-	room.SourceScreenShareAudio: pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE_AUDIO,
-}
-
-var leaveToPB = map[room.LeaveReason]pb.LeaveReason{
-	room.LeaveClientRequest:     pb.LeaveReason_LEAVE_REASON_CLIENT_REQUEST,
-	room.LeaveDuplicateIdentity: pb.LeaveReason_LEAVE_REASON_DUPLICATE_IDENTITY,
-	room.LeaveRemoved:           pb.LeaveReason_LEAVE_REASON_PARTICIPANT_REMOVED,
-	room.LeaveRoomDeleted:       pb.LeaveReason_LEAVE_REASON_ROOM_DELETED,
-	room.LeaveServerShutdown:    pb.LeaveReason_LEAVE_REASON_SERVER_SHUTDOWN,
-	room.LeaveConnectionLost:    pb.LeaveReason_LEAVE_REASON_CONNECTION_LOST,
-	room.LeaveJoinFailure:       pb.LeaveReason_LEAVE_REASON_JOIN_FAILURE,
-	room.LeaveNodeFailure:       pb.LeaveReason_LEAVE_REASON_NODE_FAILURE,
+func kindToPB(k room.TrackKind) pb.TrackKind {
+	switch k {
+	case room.KindAudio:
+		return pb.TrackKind_TRACK_KIND_AUDIO
+	case room.KindVideo:
+		return pb.TrackKind_TRACK_KIND_VIDEO
+	}
+	return pb.TrackKind_TRACK_KIND_UNSPECIFIED
 }
 
 func kindFromPB(k pb.TrackKind) room.TrackKind {
-	for rk, pk := range kindToPB {
-		if pk == k {
-			return rk
-		}
+	switch k {
+	case pb.TrackKind_TRACK_KIND_AUDIO:
+		return room.KindAudio
+	case pb.TrackKind_TRACK_KIND_VIDEO:
+		return room.KindVideo
 	}
 	return room.KindUnknown
 }
 
+func sourceToPB(s room.TrackSource) pb.TrackSource {
+	switch s {
+	case room.SourceCamera:
+		return pb.TrackSource_TRACK_SOURCE_CAMERA
+	case room.SourceMicrophone:
+		return pb.TrackSource_TRACK_SOURCE_MICROPHONE
+	case room.SourceScreenShare:
+		return pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE
+	case room.SourceScreenShareAudio:
+		return pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE_AUDIO
+	}
+	return pb.TrackSource_TRACK_SOURCE_UNSPECIFIED
+}
+
 func sourceFromPB(s pb.TrackSource) room.TrackSource {
-	for rs, ps := range sourceToPB {
-		if ps == s {
-			return rs
-		}
+	switch s {
+	case pb.TrackSource_TRACK_SOURCE_CAMERA:
+		return room.SourceCamera
+	case pb.TrackSource_TRACK_SOURCE_MICROPHONE:
+		return room.SourceMicrophone
+	case pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE:
+		return room.SourceScreenShare
+	case pb.TrackSource_TRACK_SOURCE_SCREEN_SHARE_AUDIO:
+		return room.SourceScreenShareAudio
 	}
 	return room.SourceUnknown
 }
 
-// qualities names layer indexes by quality, lowest first.
-var qualities = [sfu.MaxLayers]pb.VideoQuality{
-	pb.VideoQuality_VIDEO_QUALITY_LOW,
-	pb.VideoQuality_VIDEO_QUALITY_MEDIUM,
-	pb.VideoQuality_VIDEO_QUALITY_HIGH,
+func leaveToPB(r room.LeaveReason) pb.LeaveReason {
+	switch r {
+	case room.LeaveClientRequest:
+		return pb.LeaveReason_LEAVE_REASON_CLIENT_REQUEST
+	case room.LeaveDuplicateIdentity:
+		return pb.LeaveReason_LEAVE_REASON_DUPLICATE_IDENTITY
+	case room.LeaveRemoved:
+		return pb.LeaveReason_LEAVE_REASON_PARTICIPANT_REMOVED
+	case room.LeaveRoomDeleted:
+		return pb.LeaveReason_LEAVE_REASON_ROOM_DELETED
+	case room.LeaveServerShutdown:
+		return pb.LeaveReason_LEAVE_REASON_SERVER_SHUTDOWN
+	case room.LeaveConnectionLost:
+		return pb.LeaveReason_LEAVE_REASON_CONNECTION_LOST
+	case room.LeaveJoinFailure:
+		return pb.LeaveReason_LEAVE_REASON_JOIN_FAILURE
+	case room.LeaveNodeFailure:
+		return pb.LeaveReason_LEAVE_REASON_NODE_FAILURE
+	}
+	return pb.LeaveReason_LEAVE_REASON_UNSPECIFIED
 }
 
 // layerQuality maps layer index i of n layers to a quality: the top layer
@@ -65,7 +87,8 @@ func layerQuality(i, n int) pb.VideoQuality {
 	if i < 0 || i >= n || n > sfu.MaxLayers {
 		return pb.VideoQuality_VIDEO_QUALITY_OFF
 	}
-	return qualities[sfu.MaxLayers-n+i]
+	// The top layer is HIGH, the one below MEDIUM, the bottom LOW.
+	return pb.VideoQuality_VIDEO_QUALITY_HIGH - pb.VideoQuality(n-1-i)
 }
 
 func layersToPB(layers []sfu.LayerInfo) []*pb.SimulcastLayer {
@@ -97,8 +120,8 @@ func trackToPB(t room.TrackInfo) *pb.TrackInfo {
 		Sid:                 t.SID,
 		ParticipantSid:      t.ParticipantSID,
 		ParticipantIdentity: t.ParticipantIdentity,
-		Kind:                kindToPB[t.Kind],
-		Source:              sourceToPB[t.Source],
+		Kind:                kindToPB(t.Kind),
+		Source:              sourceToPB(t.Source),
 		Name:                t.Name,
 		MimeType:            t.MimeType,
 		Muted:               t.Muted,
@@ -120,7 +143,7 @@ func permissionToPB(p room.Permission) *pb.ParticipantPermission {
 		CanPublishData: p.CanPublishData,
 	}
 	for _, s := range p.PublishSources {
-		out.CanPublishSources = append(out.CanPublishSources, sourceToPB[s])
+		out.CanPublishSources = append(out.CanPublishSources, sourceToPB(s))
 	}
 	return out
 }
@@ -167,7 +190,7 @@ func eventToPB(ev room.Event, m *member) *pb.SignalResponse {
 	case room.ParticipantJoinedEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantJoined{ParticipantJoined: &pb.ParticipantJoined{Participant: participantToPB(e.Participant)}}}
 	case room.ParticipantLeftEvent:
-		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantLeft{ParticipantLeft: &pb.ParticipantLeft{ParticipantSid: e.SID, Identity: e.Identity, Reason: leaveToPB[e.Reason]}}}
+		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantLeft{ParticipantLeft: &pb.ParticipantLeft{ParticipantSid: e.SID, Identity: e.Identity, Reason: leaveToPB(e.Reason)}}}
 	case room.ParticipantUpdatedEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_ParticipantUpdated{ParticipantUpdated: &pb.ParticipantUpdated{Participant: participantToPB(e.Participant)}}}
 	case room.TrackPublishedEvent:
@@ -187,12 +210,12 @@ func eventToPB(ev room.Event, m *member) *pb.SignalResponse {
 		return candidateToPB(e)
 	case room.LeaveEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_Leave{Leave: &pb.LeaveResponse{
-			Reason: leaveToPB[e.Reason], Message: e.Message, CanReconnect: e.Reason == room.LeaveServerShutdown,
+			Reason: leaveToPB(e.Reason), Message: e.Message, CanReconnect: e.Reason == room.LeaveServerShutdown,
 		}}}
 	case room.RoomUpdatedEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_RoomUpdate{RoomUpdate: &pb.RoomUpdate{Room: roomToPB(e.Room)}}}
 	case room.ICERestartEvent:
 		return &pb.SignalResponse{Message: &pb.SignalResponse_IceRestart{IceRestart: &pb.IceRestartRequest{Target: target(e.Subscriber)}}}
 	}
-	return nil
+	return mediaEventToPB(ev)
 }

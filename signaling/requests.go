@@ -159,6 +159,7 @@ func (s *session) handleSubscription(u *pb.UpdateSubscriptionRequest) error {
 		if t.GetSubscribe() {
 			err = s.p.Subscribe(t.GetTrackSid(), sfu.Preferences{
 				Width: t.GetWidth(), Height: t.GetHeight(), FPS: t.GetFps(), Paused: t.GetPaused(),
+				Quality: qualityFromPB(t.GetQuality()),
 			})
 		} else {
 			err = s.p.Unsubscribe(t.GetTrackSid())

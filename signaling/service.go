@@ -215,11 +215,18 @@ func (svc *Service) iceServers(identity string) []*pb.ICEServer {
 	return out
 }
 
-var sourceFromAuth = map[auth.Source]room.TrackSource{
-	auth.SourceCamera:           room.SourceCamera,
-	auth.SourceMicrophone:       room.SourceMicrophone,
-	auth.SourceScreenShare:      room.SourceScreenShare,
-	auth.SourceScreenShareAudio: room.SourceScreenShareAudio,
+func sourceFromAuth(s auth.Source) (room.TrackSource, bool) {
+	switch s {
+	case auth.SourceCamera:
+		return room.SourceCamera, true
+	case auth.SourceMicrophone:
+		return room.SourceMicrophone, true
+	case auth.SourceScreenShare:
+		return room.SourceScreenShare, true
+	case auth.SourceScreenShareAudio:
+		return room.SourceScreenShareAudio, true
+	}
+	return room.SourceUnknown, false
 }
 
 func permissionFromClaims(c *auth.Claims) room.Permission {
@@ -229,7 +236,7 @@ func permissionFromClaims(c *auth.Claims) room.Permission {
 		CanPublishData: c.Grants.PublishData,
 	}
 	for _, s := range c.Grants.PublishSources {
-		if rs, ok := sourceFromAuth[s]; ok {
+		if rs, ok := sourceFromAuth(s); ok {
 			p.PublishSources = append(p.PublishSources, rs)
 		}
 	}

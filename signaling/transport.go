@@ -68,8 +68,6 @@ type wsTransport struct {
 	binary  atomic.Bool // the client spoke binary: answer in kind
 }
 
-var jsonIn = protojson.UnmarshalOptions{DiscardUnknown: true}
-
 func (t *wsTransport) Recv() (*parleypb.SignalRequest, error) {
 	typ, data, err := t.conn.Read(t.ctx)
 	if err != nil {
@@ -83,7 +81,7 @@ func (t *wsTransport) Recv() (*parleypb.SignalRequest, error) {
 		t.binary.Store(true)
 		err = proto.Unmarshal(data, req)
 	} else {
-		err = jsonIn.Unmarshal(data, req)
+		err = protojson.UnmarshalOptions{DiscardUnknown: true}.Unmarshal(data, req)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)

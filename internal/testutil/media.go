@@ -123,6 +123,9 @@ func ReadSynthetic(track *webrtc.TrackRemote, mu *sync.Mutex, stats *ReceiveStat
 		if err != nil {
 			return
 		}
+		if len(pkt.Payload) == 0 {
+			continue // padding only: a server's bandwidth probe
+		}
 		tag, _, intact := ParseSynthetic(kind, pkt.Payload)
 		mu.Lock()
 		stats.Packets++

@@ -3009,9 +3009,10 @@ func (x *StreamStateUpdate) GetStreams() []*StreamStateInfo {
 }
 
 type SubscribedQuality struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Quality       VideoQuality           `protobuf:"varint,1,opt,name=quality,proto3,enum=parley.v1.VideoQuality" json:"quality,omitempty"`
-	Enabled       bool                   `protobuf:"varint,2,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Quality VideoQuality           `protobuf:"varint,1,opt,name=quality,proto3,enum=parley.v1.VideoQuality" json:"quality,omitempty"`
+	// Whether any subscriber needs this layer now.
+	Enabled       bool `protobuf:"varint,2,opt,name=enabled,proto3" json:"enabled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3060,6 +3061,16 @@ func (x *SubscribedQuality) GetEnabled() bool {
 	return false
 }
 
+// Dynacast: sent to a publisher when the set of simulcast layers of one of
+// its tracks that subscribers need changes (the server lists every layer
+// the track was announced with). The client should stop sending the
+// layers with enabled=false and resume them when they are enabled again:
+// a browser sets `active = false` on those encodings with
+// RTCRtpSender.setParameters (keeping the other encodings as they are);
+// the Go SDK drops the packets of those layers. The server turns a layer
+// on as soon as someone needs it and off only after it was unneeded for a
+// few seconds; with no subscriber at all every layer is off. A layer that
+// resumes should start with a keyframe (the server also asks for one).
 type SubscribedQualityUpdate struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TrackSid      string                 `protobuf:"bytes,1,opt,name=track_sid,json=trackSid,proto3" json:"track_sid,omitempty"`
