@@ -31,9 +31,10 @@ type RelayBenchConfig struct {
 	Duration time.Duration
 	// Ramp is how many bots join per second.
 	Ramp float64
-	// Runs is how many times each placement runs; the two alternate
-	// (one node, relay, one node, ...) so that the machine's other work
-	// weighs on both alike.
+	// Runs is how many times each placement runs; the two alternate, in
+	// the order one node, relay, relay, one node, ... (runOrder), so that
+	// the machine's other work and any drift over the bench weigh on both
+	// alike.
 	Runs int
 	// RTX lets the bots negotiate RTX (see BenchConfig.RTX).
 	RTX bool
@@ -144,7 +145,7 @@ func RunRelayBench(ctx context.Context, cfg RelayBenchConfig) (*RelaySummary, er
 	}
 	defer func() { sum.LoadAfter = loadAverage() }()
 	for run := 1; run <= cfg.Runs && ctx.Err() == nil; run++ {
-		for _, relay := range []bool{false, true} {
+		for _, relay := range runOrder(run) {
 			if ctx.Err() != nil {
 				break
 			}
@@ -161,6 +162,15 @@ func RunRelayBench(ctx context.Context, cfg RelayBenchConfig) (*RelaySummary, er
 	}
 	sum.summarize()
 	return sum, ctx.Err()
+}
+
+// runOrder is the placements of pair run (1-based) in the order they
+// run: one node first in odd pairs, the relay first in even ones.
+func runOrder(run int) [2]bool {
+	if run%2 == 0 {
+		return [2]bool{true, false}
+	}
+	return [2]bool{false, true}
 }
 
 // placement names where the bots were.

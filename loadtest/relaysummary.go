@@ -7,7 +7,9 @@ import (
 )
 
 // RelayFigures are the figures of one run, or the medians of several.
-// CPU percentages are of one core over the window.
+// CPU percentages are of one core over the window. Delivered packets are
+// the RTP packets the bots received in the window: the same work in both
+// placements, so CPU per delivered packet compares them.
 type RelayFigures struct {
 	// Runs is the number of runs the figures are the medians of.
 	Runs                int     `json:"runs"`
@@ -22,6 +24,12 @@ type RelayFigures struct {
 	RelayedPerSecond    float64 `json:"relayed_packets_per_second"`
 	BotsCPUPercent      float64 `json:"bots_cpu_percent"`
 	PacketsOutPerSecond float64 `json:"packets_out_per_second"` // A and B, to subscribers and relays
+	DeliveredPerSecond  float64 `json:"delivered_packets_per_second"`
+	// MicrosPerPacket is server CPU (A and B) per delivered packet;
+	// MicrosPerPacketA and B each node's share.
+	MicrosPerPacket  float64 `json:"cpu_us_per_delivered_packet"`
+	MicrosPerPacketA float64 `json:"cpu_us_per_delivered_packet_a"`
+	MicrosPerPacketB float64 `json:"cpu_us_per_delivered_packet_b"`
 }
 
 // RelayDelta is what the hop added: relay minus one node, the median
@@ -42,6 +50,10 @@ type RelayDelta struct {
 	MicrosPerRelayedPacket  float64 `json:"cpu_us_per_relayed_packet"`
 	CPUPercentPerSubscriber float64 `json:"cpu_percent_per_subscriber"`
 	BotsCPUPercent          float64 `json:"bots_cpu_percent"`
+	// CPURatio is the relay run's server CPU per delivered packet over
+	// the one-node run's; LatencyP50Ratio the same for the p50 latency.
+	CPURatio        float64 `json:"cpu_per_packet_ratio"`
+	LatencyP50Ratio float64 `json:"latency_p50_ratio"`
 }
 
 // figures are a successful run's figures.
@@ -57,6 +69,12 @@ func (r *RelayRun) figures() RelayFigures {
 	if r.WindowSeconds > 0 {
 		f.RelayedPerSecond = float64(r.RelayedPackets) / r.WindowSeconds
 		f.PacketsOutPerSecond = float64(r.Nodes[0].PacketsOut+r.Nodes[1].PacketsOut) / r.WindowSeconds
+	}
+	if secs := r.Report.Window.Seconds; secs > 0 && t.Packets > 0 {
+		f.DeliveredPerSecond = float64(t.Packets) / secs
+		// % of a core is 10 ms of CPU per second.
+		perPacket := func(cpuPercent float64) float64 { return cpuPercent * 1e4 / f.DeliveredPerSecond }
+		f.MicrosPerPacket, f.MicrosPerPacketA, f.MicrosPerPacketB = perPacket(f.CPUPercent), perPacket(f.CPUPercentA), perPacket(f.CPUPercentB)
 	}
 	return f
 }
@@ -112,7 +130,17 @@ func deltaOf(one, hop RelayFigures, subscribers int) RelayDelta {
 	if subscribers > 0 {
 		d.CPUPercentPerSubscriber = d.CPUPercent / float64(subscribers)
 	}
+	d.CPURatio = ratio(hop.MicrosPerPacket, one.MicrosPerPacket)
+	d.LatencyP50Ratio = ratio(hop.LatencyP50MS, one.LatencyP50MS)
 	return d
+}
+
+// ratio is a/b, 0 when b is.
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
 }
 
 // medianFigures are the field-wise medians.
