@@ -180,22 +180,30 @@ func decode(data []byte, v any) error {
 	return nil
 }
 
-// Error codes of a reply and the room errors they stand for.
-var replyCodes = map[string]error{
-	"room_not_found":        room.ErrRoomNotFound,
-	"participant_not_found": room.ErrParticipantNotFound,
-	"track_not_found":       room.ErrTrackNotFound,
-	"permission_denied":     room.ErrPermissionDenied,
-	"invalid_argument":      room.ErrInvalidArgument,
-	"participant_closed":    room.ErrParticipantClosed,
+// replyCode is an error code of a reply and the room error it stands for.
+type replyCode struct {
+	code     string
+	sentinel error
+}
+
+// replyCodes lists the room errors that cross nodes as codes.
+func replyCodes() []replyCode {
+	return []replyCode{
+		{"room_not_found", room.ErrRoomNotFound},
+		{"participant_not_found", room.ErrParticipantNotFound},
+		{"track_not_found", room.ErrTrackNotFound},
+		{"permission_denied", room.ErrPermissionDenied},
+		{"invalid_argument", room.ErrInvalidArgument},
+		{"participant_closed", room.ErrParticipantClosed},
+	}
 }
 
 // errorReply answers a request with err.
 func errorReply(err error) reply {
 	r := reply{Error: err.Error()}
-	for code, sentinel := range replyCodes {
-		if errors.Is(err, sentinel) {
-			r.Code = code
+	for _, c := range replyCodes() {
+		if errors.Is(err, c.sentinel) {
+			r.Code = c.code
 			break
 		}
 	}
@@ -207,8 +215,10 @@ func (r reply) err() error {
 	if r.Error == "" {
 		return nil
 	}
-	if sentinel, ok := replyCodes[r.Code]; ok {
-		return fmt.Errorf("%w (on another node: %s)", sentinel, r.Error)
+	for _, c := range replyCodes() {
+		if c.code == r.Code {
+			return fmt.Errorf("%w (on another node: %s)", c.sentinel, r.Error)
+		}
 	}
 	return fmt.Errorf("%w: %s", ErrNodeUnavailable, r.Error)
 }

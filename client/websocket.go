@@ -23,11 +23,6 @@ type wsTransport struct {
 	once   sync.Once
 }
 
-var (
-	jsonMarshal   = protojson.MarshalOptions{}
-	jsonUnmarshal = protojson.UnmarshalOptions{DiscardUnknown: true}
-)
-
 func dialWebSocket(ctx context.Context, ep endpoint, cfg *config) (*wsTransport, error) {
 	// A client of our own: its idle connections (after a refused upgrade)
 	// are closed with the Room instead of outliving it in a shared pool.
@@ -49,7 +44,7 @@ func dialWebSocket(ctx context.Context, ep endpoint, cfg *config) (*wsTransport,
 }
 
 func (t *wsTransport) Send(req *parleypb.SignalRequest) error {
-	b, err := jsonMarshal.Marshal(req)
+	b, err := protojson.Marshal(req)
 	if err != nil {
 		return fmt.Errorf("client: encode request: %w", err)
 	}
@@ -68,7 +63,7 @@ func (t *wsTransport) Recv() (*parleypb.SignalResponse, error) {
 		return nil, fmt.Errorf("%w: binary WebSocket frame", ErrProtocol)
 	}
 	resp := &parleypb.SignalResponse{}
-	if err := jsonUnmarshal.Unmarshal(b, resp); err != nil {
+	if err := (protojson.UnmarshalOptions{DiscardUnknown: true}).Unmarshal(b, resp); err != nil {
 		return nil, fmt.Errorf("%w: decode response: %v", ErrProtocol, err)
 	}
 	return resp, nil

@@ -168,19 +168,19 @@ func (b *bot) publishVideo(ctx, run context.Context) error {
 			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
 		}
 	}
-	opts := client.TrackOptions{Name: "camera", Width: layerSizes[2].Width, Height: layerSizes[2].Height}
+	opts := client.TrackOptions{Name: "camera", Width: layerSizes()[2].Width, Height: layerSizes()[2].Height}
 	var senders []*sender
 	var lt *client.LocalTrack
 	var err error
 	if b.env.cfg.Simulcast {
-		layers := make([]*webrtc.TrackLocalStaticRTP, len(layerRIDs))
-		for i, rid := range layerRIDs {
+		layers := make([]*webrtc.TrackLocalStaticRTP, len(layerRIDs()))
+		for i, rid := range layerRIDs() {
 			if layers[i], err = webrtc.NewTrackLocalStaticRTP(capability, "video", b.spec.Identity, webrtc.WithRTPStreamID(rid)); err != nil {
 				return err
 			}
 			senders = append(senders, newSender(rid, string(m.codec), layers[i], m.layers[i]))
 			opts.Layers = append(opts.Layers, &parleypb.SimulcastLayer{
-				Rid: rid, Width: layerSizes[i].Width, Height: layerSizes[i].Height,
+				Rid: rid, Width: layerSizes()[i].Width, Height: layerSizes()[i].Height,
 				Bitrate: uint32(m.layers[i].bitrate()), Fps: videoFPS,
 			})
 		}

@@ -20,10 +20,10 @@ import (
 var mediaFiles embed.FS
 
 // Simulcast layers, lowest first, as the clips are named.
-var layerRIDs = [3]string{"q", "h", "f"}
+func layerRIDs() [3]string { return [3]string{"q", "h", "f"} }
 
 // layerSizes are the clips' frame sizes by layer.
-var layerSizes = [3]Tile{{320, 180}, {640, 360}, {1280, 720}}
+func layerSizes() [3]Tile { return [3]Tile{{320, 180}, {640, 360}, {1280, 720}} }
 
 const (
 	videoFPS       = 30
@@ -79,7 +79,7 @@ type mediaSet struct {
 // loadMedia parses the embedded clips of a codec.
 func loadMedia(codec Codec) (*mediaSet, error) {
 	m := &mediaSet{codec: codec}
-	for i, rid := range layerRIDs {
+	for i, rid := range layerRIDs() {
 		var err error
 		switch codec {
 		case CodecVP8:
@@ -153,7 +153,7 @@ const (
 	naluAUD   = 9
 )
 
-var annexBStart = []byte{0, 0, 0, 1}
+const annexBStart = "\x00\x00\x00\x01"
 
 // loadH264 reads an Annex B clip whose access units start with an access
 // unit delimiter. AUDs are dropped (WebRTC does not send them); the SEI

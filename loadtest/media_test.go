@@ -17,13 +17,13 @@ func TestEmbeddedMedia(t *testing.T) {
 		}
 		for i, c := range m.layers {
 			if got, want := len(c.frames), 6*videoFPS; got != want {
-				t.Errorf("%s %s: %d frames, want %d", codec, layerRIDs[i], got, want)
+				t.Errorf("%s %s: %d frames, want %d", codec, layerRIDs()[i], got, want)
 			}
 			if got, want := c.keyframes, []int{0, 60, 120}; !slices.Equal(got, want) {
-				t.Errorf("%s %s: keyframes at %v, want %v", codec, layerRIDs[i], got, want)
+				t.Errorf("%s %s: keyframes at %v, want %v", codec, layerRIDs()[i], got, want)
 			}
 			if kbps := c.bitrate() / 1000; kbps < 0.8*wantKbps[i] || kbps > 1.2*wantKbps[i] {
-				t.Errorf("%s %s: %.0f kbit/s, want about %.0f", codec, layerRIDs[i], kbps, wantKbps[i])
+				t.Errorf("%s %s: %.0f kbit/s, want about %.0f", codec, layerRIDs()[i], kbps, wantKbps[i])
 			}
 		}
 	}

@@ -1,7 +1,5 @@
 package loadtest
 
-import "bytes"
-
 // Send-time stamps: publishers put the wall-clock time a frame was sent
 // into the media, where decoders ignore it and the SFU passes it
 // untouched (it forwards payloads as they are, and only the audio level
@@ -87,7 +85,7 @@ func appendOpusStamp(dst, pkt []byte, t int64) ([]byte, bool) {
 }
 
 // seiUUID identifies Parley's SEI message; no zero byte.
-var seiUUID = []byte("parley-loadtest!")
+const seiUUID = "parley-loadtest!"
 
 // seiLen is the length of the stamp SEI NAL unit.
 const seiLen = 3 + 16 + stampLen + 1
@@ -112,7 +110,7 @@ func appendH264Stamp(dst, au []byte, split int, t int64) []byte {
 // h264Stamp reads the stamp of an RTP payload that is the stamp SEI NAL
 // unit (single NAL unit packet, RFC 6184 section 5.6).
 func h264Stamp(payload []byte) (int64, bool) {
-	if len(payload) != seiLen || payload[0]&0x1f != naluSEI || !bytes.Equal(payload[3:19], seiUUID) {
+	if len(payload) != seiLen || payload[0]&0x1f != naluSEI || string(payload[3:19]) != seiUUID {
 		return 0, false
 	}
 	return readStamp(payload[19 : 19+stampLen])

@@ -91,7 +91,13 @@ func (t *kindTotals) addDownTrack(s sfu.DownTrackStats) {
 	}
 }
 
-var kindLabels = [2]string{"audio", "video"}
+// kindLabel is the metric label of kind index k (kindIndex).
+func kindLabel(k int) string {
+	if k == 1 {
+		return "video"
+	}
+	return "audio"
+}
 
 func kindIndex(k webrtc.RTPCodecType) int {
 	if k == webrtc.RTPCodecTypeVideo {
@@ -125,7 +131,7 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 
 	totals := c.totals()
 	for k, t := range totals {
-		c.descs.collectKind(ch, kindLabels[k], &t)
+		c.descs.collectKind(ch, kindLabel(k), &t)
 	}
 }
 

@@ -22,16 +22,16 @@ const syntheticMagic = "parley-synthetic"
 // vp8KeyframeHeader: payload descriptor with S=1 (start of partition 0) and
 // no extensions, then a VP8 key frame header (P bit clear, RFC 6386 9.1)
 // with its start code and a 640x360 size.
-var vp8KeyframeHeader = []byte{0x10, 0x50, 0x00, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01}
+const vp8KeyframeHeader = "\x10\x50\x00\x00\x9d\x01\x2a\x80\x02\x68\x01"
 
 // opusHeader is a TOC byte: SILK-only 20 ms mono frame.
-var opusHeader = []byte{0x08}
+const opusHeader = "\x08"
 
 func codecHeader(kind webrtc.RTPCodecType) []byte {
 	if kind == webrtc.RTPCodecTypeVideo {
-		return vp8KeyframeHeader
+		return []byte(vp8KeyframeHeader)
 	}
-	return opusHeader
+	return []byte(opusHeader)
 }
 
 // SyntheticPayload returns payload number n of the stream named tag.
