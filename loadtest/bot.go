@@ -173,8 +173,9 @@ func (b *bot) publishVideo(ctx, run context.Context) error {
 	var lt *client.LocalTrack
 	var err error
 	if b.env.cfg.Simulcast {
-		layers := make([]*webrtc.TrackLocalStaticRTP, len(layerRIDs()))
-		for i, rid := range layerRIDs() {
+		rids := layerRIDs()
+		layers := make([]*webrtc.TrackLocalStaticRTP, len(rids))
+		for i, rid := range rids {
 			if layers[i], err = webrtc.NewTrackLocalStaticRTP(capability, "video", b.spec.Identity, webrtc.WithRTPStreamID(rid)); err != nil {
 				return err
 			}
