@@ -105,6 +105,18 @@ bench: ## Benchmarks: sfu micro-benchmarks and floor, then load scenarios with b
 		go tool pprof -top -nodecount=15 bin/parley $(BENCH_DIR)/bots-cpu.pprof 2>/dev/null | tee $(BENCH_DIR)/profile-bots.txt; \
 	fi
 
+# make bench-relay: what a relay hop between two nodes costs. Each run
+# starts two child `serve --dev` nodes of one cluster (NATS in the bench
+# process) and loads them with 1 simulcast publisher and 25 subscribers:
+# everyone on node A, then the publisher on A and the subscribers on B;
+# three runs of each, alternating, medians reported. About 3 minutes on 2
+# cores; output in bin/bench (relay.txt, relay-summary.json).
+.PHONY: bench-relay
+bench-relay: ## What a relay hop adds: the same load on one node, then across two nodes (~3 min)
+	@mkdir -p $(BENCH_DIR)
+	go build -o bin/parley ./cmd/parley
+	bin/parley loadtest bench --relay --server-binary bin/parley --out $(BENCH_DIR) | tee $(BENCH_DIR)/relay.txt
+
 # protoc and the pinned plugins; a plugin is reinstalled when its version
 # differs from the pin.
 .PHONY: proto-tools

@@ -151,7 +151,7 @@ func runScenario(ctx context.Context, cfg *BenchConfig, sc BenchScenario, index 
 			logw = f
 		}
 	}
-	srv, err := startChildServer(ctx, cfg.ServerBinary, logw)
+	srv, err := startChildServer(ctx, cfg.ServerBinary, logw, "")
 	if err != nil {
 		res.Error = err.Error()
 		return res

@@ -29,6 +29,8 @@ type botSpec struct {
 	Room     int
 	RoomName string
 	Identity string
+	// URL is the server the bot joins.
+	URL string
 	// Video and Audio say what the bot publishes.
 	Video, Audio bool
 	// Expected is the number of tracks it should end up receiving.
@@ -88,7 +90,7 @@ func (b *bot) join(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	room, err := client.Connect(ctx, cfg.URL, token,
+	room, err := client.Connect(ctx, b.spec.URL, token,
 		client.WithAutoSubscribe(false),
 		client.WithClientInfo("parley-loadtest", Version),
 		client.WithEventBuffer(4096),

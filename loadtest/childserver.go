@@ -24,8 +24,9 @@ type childServer struct {
 }
 
 // startChildServer runs binary serve --dev on free ports; its output goes
-// to log.
-func startChildServer(ctx context.Context, binary string, log io.Writer) (*childServer, error) {
+// to log. extraConfig is added to its config file (top-level YAML keys
+// other than rtc, e.g. node_id and cascade).
+func startChildServer(ctx context.Context, binary string, log io.Writer, extraConfig string) (*childServer, error) {
 	s := &childServer{done: make(chan error, 1)}
 	var err error
 	if s.httpPort, err = freePort("tcp"); err != nil {
@@ -43,7 +44,7 @@ func startChildServer(ctx context.Context, binary string, log io.Writer) (*child
 	if err != nil {
 		return nil, err
 	}
-	if s.config, err = writeTempConfig(fmt.Sprintf("rtc:\n  tcp_port: %d\n", tcp)); err != nil {
+	if s.config, err = writeTempConfig(fmt.Sprintf("rtc:\n  tcp_port: %d\n", tcp) + extraConfig); err != nil {
 		return nil, err
 	}
 	s.cmd = exec.Command(binary, "serve", "--dev", "--log-level", "warn", "--config", s.config,

@@ -20,6 +20,12 @@ type Config struct {
 	// URL is the server the bots join: grpc://host:7890 (or host:port) or
 	// ws(s):// / http(s):// for WebSocket signaling, as client.Connect.
 	URL string
+	// PublisherURL, when set, is the server the publishing bots join
+	// instead: publishers on one node of a cluster, the receive-only
+	// subscribers on another (URL), so that every subscribed track
+	// crosses a relay. Both nodes must accept APIKey and APISecret. The
+	// server figures are those of URL's node.
+	PublisherURL string
 	// MetricsURL is the server's Prometheus endpoint; empty derives it from
 	// URL (same host, HTTP port 7880 for gRPC URLs). Server figures are read
 	// from it when ServerPID is zero.
@@ -102,6 +108,8 @@ func (c *Config) Validate() error {
 	switch {
 	case c.URL == "":
 		return bad("no server URL")
+	case c.PublisherURL != "" && c.publishers() == 0:
+		return bad("a publisher URL but no publishers: give --video-publishers or --audio-publishers")
 	case c.APIKey == "" || c.APISecret == "":
 		return bad("give both an API key and an API secret")
 	case c.Rooms < 1:
@@ -138,6 +146,15 @@ func (c *Config) Validate() error {
 		return bad("room prefix %q may only hold letters, digits, '-', '_' and '.'", c.RoomPrefix)
 	}
 	return nil
+}
+
+// botURL is the server a bot joins: publishers go to PublisherURL when
+// it is set.
+func (c *Config) botURL(publisher bool) string {
+	if publisher && c.PublisherURL != "" {
+		return c.PublisherURL
+	}
+	return c.URL
 }
 
 // publishers is the number of publishing participants per room.

@@ -29,7 +29,7 @@ func planBots(cfg *Config, prefix string) []botSpec {
 			video, audio := i < cfg.VideoPublishers, i < cfg.AudioPublishers
 			specs = append(specs, botSpec{
 				Room: room, RoomName: roomName(prefix, room), Identity: fmt.Sprintf("pub-%d", i),
-				Video: video, Audio: audio, Expected: expected(video, audio),
+				URL: cfg.botURL(true), Video: video, Audio: audio, Expected: expected(video, audio),
 			})
 		}
 	}
@@ -37,7 +37,7 @@ func planBots(cfg *Config, prefix string) []botSpec {
 		for room := range cfg.Rooms {
 			specs = append(specs, botSpec{
 				Room: room, RoomName: roomName(prefix, room), Identity: fmt.Sprintf("sub-%d", i),
-				Expected: expected(false, false),
+				URL: cfg.botURL(false), Expected: expected(false, false),
 			})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,14 +28,37 @@ const (
 	roomEmptyTimeout = 30 * time.Second
 )
 
-// prepareRooms creates the test's rooms through RoomService when the
-// server is reached over gRPC, so that a room may hold all its bots (the
-// server's default limit is 100 participants). It is also the first
-// contact with the server: an unreachable server or rejected credentials
-// end the run here. Over WebSocket there is no RoomService; the first
-// bot's join is the first contact.
+// prepareRooms creates the test's rooms through RoomService on every
+// server the bots join over gRPC (the publishers' first), so that a room
+// may hold all its bots (the server's default limit is 100 participants);
+// creating a room that exists, here or elsewhere in a cluster, keeps it.
+// It is also the first contact with the servers: an unreachable server or
+// rejected credentials end the run here. Over WebSocket there is no
+// RoomService; the first bot's join is the first contact.
 func (r *runner) prepareRooms(ctx context.Context) error {
-	target, secure, ok := grpcTarget(r.cfg.URL)
+	for _, u := range r.serverURLs() {
+		if err := r.createRooms(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serverURLs lists the servers the bots join, in join order, once each.
+func (r *runner) serverURLs() []string {
+	var urls []string
+	for _, b := range r.bots {
+		if !slices.Contains(urls, b.spec.URL) {
+			urls = append(urls, b.spec.URL)
+		}
+	}
+	return urls
+}
+
+// createRooms creates the rooms on the server at serverURL when it is a
+// gRPC URL.
+func (r *runner) createRooms(ctx context.Context, serverURL string) error {
+	target, secure, ok := grpcTarget(serverURL)
 	if !ok {
 		return nil
 	}
@@ -50,7 +74,7 @@ func (r *runner) prepareRooms(ctx context.Context) error {
 	}
 	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(creds))
 	if err != nil {
-		return fmt.Errorf("%w at %s: %v", ErrUnreachable, r.cfg.URL, err)
+		return fmt.Errorf("%w at %s: %v", ErrUnreachable, serverURL, err)
 	}
 	defer conn.Close()
 	rs := parleypb.NewRoomServiceClient(conn)
@@ -68,7 +92,7 @@ func (r *runner) prepareRooms(ctx context.Context) error {
 			MaxParticipants: uint32(r.cfg.botsPerRoom()),
 		})
 		if err != nil {
-			return classify(r.cfg.URL, err)
+			return classify(serverURL, err)
 		}
 	}
 	return nil

@@ -29,6 +29,7 @@ type Report struct {
 // ReportConfig is the test that was run.
 type ReportConfig struct {
 	URL             string  `json:"url"`
+	PublisherURL    string  `json:"publisher_url,omitempty"`
 	Rooms           int     `json:"rooms"`
 	VideoPublishers int     `json:"video_publishers"`
 	AudioPublishers int     `json:"audio_publishers"`

@@ -91,7 +91,7 @@ func (r *runner) run(ctx context.Context) (*Report, error) {
 	defer stopMedia()
 	if err := r.startBot(ctx, media, r.bots[0]); err != nil {
 		r.bots[0].close(context.Background())
-		return nil, classify(r.cfg.URL, err)
+		return nil, classify(r.bots[0].spec.URL, err)
 	}
 
 	r.setPhase(phaseRamp)
@@ -251,7 +251,7 @@ func machine() Machine {
 func (r *runner) reportConfig() ReportConfig {
 	c := r.cfg
 	return ReportConfig{
-		URL: c.URL, Rooms: c.Rooms, VideoPublishers: c.VideoPublishers, AudioPublishers: c.AudioPublishers,
+		URL: c.URL, PublisherURL: c.PublisherURL, Rooms: c.Rooms, VideoPublishers: c.VideoPublishers, AudioPublishers: c.AudioPublishers,
 		Subscribers: c.Subscribers, DurationSeconds: c.Duration.Seconds(), Ramp: c.Ramp,
 		Simulcast: c.Simulcast, RTX: !c.NoRTX, Codec: string(c.Codec), Layout: string(c.Layout),
 	}

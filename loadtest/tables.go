@@ -18,8 +18,12 @@ func (r *Report) WriteTables(w io.Writer) error {
 	if !c.RTX {
 		simulcast += " without RTX"
 	}
+	target := c.URL
+	if c.PublisherURL != "" {
+		target = fmt.Sprintf("%s (publishers on %s)", c.URL, c.PublisherURL)
+	}
 	ew.printf("Parley load test of %s: %d room(s) × (%d video + %d audio publishers, %d subscribers), %s %s, %s layout\n",
-		c.URL, c.Rooms, c.VideoPublishers, c.AudioPublishers, c.Subscribers, c.Codec, simulcast, c.Layout)
+		target, c.Rooms, c.VideoPublishers, c.AudioPublishers, c.Subscribers, c.Codec, simulcast, c.Layout)
 	ew.printf("Window: %.1f s", r.Window.Seconds)
 	if r.Interrupted {
 		ew.printf(" (interrupted)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -30,7 +31,8 @@ func (f *loadtestFlags) register(fs *flag.FlagSet) {
 	f.creds.register(fs)
 	fs.StringVar(&f.tokenSecret, "token-secret", "", "the secret tokens are signed with: same as --api-secret")
 	fs.StringVar(&c.URL, "url", c.URL, "server: grpc://host:7890, or ws://host:7880/signal for WebSocket signaling")
-	fs.StringVar(&c.MetricsURL, "metrics-url", "", "server's Prometheus endpoint (default: the URL's host, HTTP port 7880, /metrics)")
+	fs.StringVar(&c.PublisherURL, "publisher-url", "", "server the publishers join (another node of the cluster; same credentials); default --url, which the subscribers join")
+	fs.StringVar(&c.MetricsURL, "metrics-url", "", "Prometheus endpoint of the --url server (default: the URL's host, HTTP port 7880, /metrics)")
 	fs.IntVar(&c.Rooms, "rooms", c.Rooms, "number of rooms; the counts below are per room")
 	fs.IntVar(&c.VideoPublishers, "video-publishers", 0, "participants publishing video (they watch each other too)")
 	fs.IntVar(&c.AudioPublishers, "audio-publishers", 0, "participants publishing audio (the first ones also publish video)")
@@ -86,7 +88,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var f loadtestFlags
 	f.register(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: parley loadtest [flags]\n       parley loadtest bench [flags]   (the scenarios of make bench)")
+		fmt.Fprintln(fs.Output(), "Usage: parley loadtest [flags]\n       parley loadtest bench [flags]   (the scenarios of make bench; --relay: make bench-relay)")
 		fmt.Fprintln(fs.Output(), "\nJoins bots to a Parley server and measures what they receive.")
 		fmt.Fprintln(fs.Output(), "With no --url and no credentials it loads a dev server on this machine (parley serve --dev).\n\nFlags:")
 		fs.PrintDefaults()
@@ -137,7 +139,8 @@ func writeFile(name string, write func(io.Writer) error) error {
 }
 
 // runLoadtestBench is `parley loadtest bench`: the fixed scenarios of
-// `make bench`, each against a child `parley serve --dev`.
+// `make bench`, each against a child `parley serve --dev`; with --relay,
+// the relay-hop benchmark of `make bench-relay`.
 func runLoadtestBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("loadtest bench", stderr)
 	cfg := loadtest.DefaultBenchConfig()
@@ -148,6 +151,8 @@ func runLoadtestBench(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.StringVar(&cfg.SFUBench, "sfu-bench", "", "output of go test -bench . -benchmem ./sfu/ to summarize with the floor ratio")
 	fs.StringVar(&cfg.OutDir, "out", "bin/bench", "directory for the JSON reports, server logs and the server's CPU profile")
 	fs.BoolVar(&cfg.RTX, "rtx", cfg.RTX, "let the bots negotiate RTX as browsers do (--rtx=false: retransmit on the media SSRC)")
+	var relay relayBenchFlags
+	relay.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -155,16 +160,29 @@ func runLoadtestBench(ctx context.Context, args []string, stdout, stderr io.Writ
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	cfg.Progress = stderr
+	if relay.on {
+		return relay.run(ctx, cfg, stdout)
+	}
 	sum, err := loadtest.RunBench(ctx, cfg, loadtest.BenchScenarios())
 	if sum != nil {
-		if werr := sum.WriteTable(stdout); werr != nil && err == nil {
-			err = werr
-		}
-		if cfg.OutDir != "" {
-			if werr := writeFile(filepath.Join(cfg.OutDir, "summary.json"), sum.WriteJSON); werr != nil && err == nil {
-				err = werr
-			}
-		}
+		err = cmp.Or(err, writeSummary(sum, stdout, cfg.OutDir, "summary.json"))
 	}
 	return err
+}
+
+// writeSummary prints a bench summary's table and, when dir is set,
+// writes its JSON to dir/name.
+func writeSummary(sum benchSummary, stdout io.Writer, dir, name string) error {
+	err := sum.WriteTable(stdout)
+	if dir != "" {
+		err = cmp.Or(err, writeFile(filepath.Join(dir, name), sum.WriteJSON))
+	}
+	return err
+}
+
+// benchSummary is the outcome of `parley loadtest bench`, with or without
+// --relay.
+type benchSummary interface {
+	WriteTable(io.Writer) error
+	WriteJSON(io.Writer) error
 }

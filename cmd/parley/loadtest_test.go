@@ -31,6 +31,7 @@ func TestLoadtestBadFlags(t *testing.T) {
 		{[]string{"--subscribers", "1", "--api-key", "k"}, "api-secret"},
 		{[]string{"--subscribers", "1", "--api-secret", "a", "--token-secret", "b"}, "differ"},
 		{[]string{"--subscribers", "1", "--room-prefix", "a b"}, "room prefix"},
+		{[]string{"--subscribers", "1", "--publisher-url", "grpc://127.0.0.1:7990"}, "no publishers"},
 		{[]string{"--subscribers", "x"}, "invalid value"},
 		{[]string{"--bogus"}, "not defined"},
 		{[]string{"--subscribers", "1", "extra"}, "unexpected arguments"},
