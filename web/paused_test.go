@@ -5,7 +5,6 @@ import (
 
 	"github.com/parley-sfu/parley/internal/browsertest"
 	"github.com/parley-sfu/parley/internal/testutil"
-	"github.com/parley-sfu/parley/server"
 )
 
 // TestPausedForBandwidth: a server whose subscriber bandwidth estimates
@@ -14,10 +13,7 @@ import (
 // pauses the video it forwards for bandwidth and says so; the page shows
 // the notice on that person's tile, and a toast.
 func TestPausedForBandwidth(t *testing.T) {
-	srv := testutil.StartServer(t, func(c *server.Config) {
-		cc := &c.SFU.Congestion
-		cc.MinBitrate, cc.StartBitrate, cc.MaxBitrate = 30_000, 40_000, 40_000
-	})
+	srv := testutil.StartServer(t, testutil.CapBitrate(30_000, 40_000, 40_000))
 	base := "http://" + srv.HTTPAddr()
 	b := browsertest.Start(t)
 	alice := join(t, b, base, "narrow", "Alice")

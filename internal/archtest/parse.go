@@ -17,7 +17,24 @@ import (
 func ParseModule(root string) ([]File, error) {
 	fset := token.NewFileSet()
 	var files []File
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	err := walkGoFiles(root, func(path string) error {
+		f, err := parseFile(fset, root, path)
+		if err != nil {
+			return err
+		}
+		files = append(files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("archtest: %w", err)
+	}
+	return files, nil
+}
+
+// walkGoFiles calls fn with the path of every .go file under root,
+// skipping what the go command skips.
+func walkGoFiles(root string, fn func(path string) error) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -30,17 +47,8 @@ func ParseModule(root string) ([]File, error) {
 		if !strings.HasSuffix(d.Name(), ".go") {
 			return nil
 		}
-		f, err := parseFile(fset, root, path)
-		if err != nil {
-			return err
-		}
-		files = append(files, f)
-		return nil
+		return fn(path)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("archtest: %w", err)
-	}
-	return files, nil
 }
 
 func skipDir(path, name string) bool {

@@ -108,3 +108,13 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool, msg strin
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// CapBitrate is a StartServer option that caps every subscriber's
+// bandwidth estimate (rtc.congestion min, start and max, bits/s), as an
+// operator may: for tests of what a narrow link looks like to a client.
+func CapBitrate(minBps, startBps, maxBps uint64) func(*server.Config) {
+	return func(c *server.Config) {
+		cc := &c.SFU.Congestion
+		cc.MinBitrate, cc.StartBitrate, cc.MaxBitrate = minBps, startBps, maxBps
+	}
+}
