@@ -94,6 +94,7 @@ func BenchmarkForwardPion(b *testing.B) {
 			}
 			defer e.Close()
 			rig := newTestRig(b, webrtc.RTPCodecTypeVideo, codecVP8, nil)
+			rig.r.bursts = e.bursts // as the engine's receivers batch their fan-out
 			f := &feeder{l: rig.layer(0), pkts: benchPackets(b, 1000, 64)}
 			f.next() // the layer is active
 			subs := startSubscriberProcess(b, e, rig.r, n)

@@ -22,7 +22,11 @@
 // level), fans the packet out to a copy-on-write snapshot of its down-tracks
 // (an atomic.Pointer to a slice) and then parks the buffer in the layer's
 // packet cache for retransmissions. There is no mutex, no allocation and no
-// goroutine per packet on that path.
+// goroutine per packet on that path. The fan-out of one packet is a burst
+// of writes to the media socket, one per subscriber: on Linux the socket
+// queues them in a lock-free ring of preallocated slots and sends them with
+// a few sendmmsg calls when the burst ends (sendbursts.go,
+// sendqueue_linux.go), instead of a system call each.
 //
 // A [DownTrack] is one subscriber's copy of a source. Its munging state
 // (sequence number and timestamp offsets, VP8 picture id) is written only

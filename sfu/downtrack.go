@@ -30,6 +30,8 @@ type DownTrack struct {
 	// transport-wide send history and the bandwidth estimator.
 	tx     *sendSide
 	rtxSeq atomic.Uint32
+	// bursts batches the retransmissions answering one NACK packet.
+	bursts *sendBursts
 
 	own      ownership
 	target   atomic.Int32 // int8 layer, LayerNone when paused or nothing fits
@@ -69,6 +71,8 @@ type downTrackParams struct {
 	// tx numbers the packets of the whole PeerConnection for
 	// transport-wide congestion control and estimates its bandwidth.
 	tx *sendSide
+	// bursts batches socket writes (nil: no batching).
+	bursts *sendBursts
 }
 
 // newDownTrack returns a down-track for src.
@@ -82,6 +86,7 @@ func newDownTrack(src TrackSource, prefs Preferences, p downTrackParams) *DownTr
 		kind:    src.Kind(),
 		wg:      p.wg,
 		tx:      p.tx,
+		bursts:  p.bursts,
 		m:       newMunger(seqs, codec.ClockRate),
 		seqs:    seqs,
 		prefs:   prefs,

@@ -27,6 +27,7 @@ type Engine struct {
 	mux    ice.UDPMux
 	addr   *net.UDPAddr
 	socks  []net.PacketConn // the media port's sockets (socketstats.go)
+	bursts *sendBursts      // batches their sends; nil when they cannot
 	tcpMux ice.TCPMux       // nil without ICE-TCP
 	tcp    *net.TCPAddr
 	pubAPI *webrtc.API
@@ -71,6 +72,7 @@ func NewEngine(cfg Config, logger *slog.Logger, opts ...Option) (*Engine, error)
 		mux:    mux,
 		addr:   addr,
 		socks:  socks,
+		bursts: newSendBursts(socks, cfg.SendQueue),
 		peers:  map[io.Closer]struct{}{},
 	}
 	if e.tcpMux, e.tcp, err = listenTCPMux(cfg, lf); err != nil {

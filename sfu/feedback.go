@@ -68,14 +68,7 @@ func (f *feedbackReader) handle(buf []byte) {
 	for p, rest, ok := nextRTCP(buf); ok; p, rest, ok = nextRTCP(rest) {
 		switch {
 		case p.isNACKFor(ssrc):
-			fci := p.fci()
-			for i := 0; ; i++ {
-				item, ok := nackItemAt(fci, i)
-				if !ok {
-					break
-				}
-				item.lost(f.retransmit)
-			}
+			f.answerNACK(p.fci())
 		case p.isKeyframeRequestFor(ssrc):
 			d.stats.plisReceived.Add(1)
 			if cur := d.CurrentLayer(); cur != LayerNone {
@@ -96,6 +89,20 @@ func (f *feedbackReader) handle(buf []byte) {
 		case p.Type == rtcpRR || p.Type == rtcpSR:
 			f.receptionReport(p, ssrc)
 		}
+	}
+}
+
+// answerNACK retransmits what a NACK's items ask for, as one burst of
+// writes (sent together, see sendBursts).
+func (f *feedbackReader) answerNACK(fci []byte) {
+	f.d.bursts.begin()
+	defer f.d.bursts.end()
+	for i := 0; ; i++ {
+		item, ok := nackItemAt(fci, i)
+		if !ok {
+			return
+		}
+		item.lost(f.retransmit)
 	}
 }
 

@@ -293,6 +293,7 @@ func (p *Publisher) receiverFor(cid string, track *webrtc.TrackRemote, recv *web
 		pliThrottle: p.e.cfg.PLIThrottle,
 		sendPLI:     p.sendPLI,
 		pool:        p.e.pool,
+		bursts:      p.e.bursts,
 		onEnd:       func() { p.forget(cid, r) },
 		dynacast:    p.dynacastCallback(),
 		kick:        p.wake,

@@ -21,7 +21,9 @@ import (
 // forwarded: a fifth of the CPU time of a large fan-out went to the
 // scheduler (see BenchmarkForwardPion). A socket the poller never sees has
 // no such events. Writes are plain blocking sendto calls (a UDP send only
-// waits when the socket buffer is full, which the large buffer makes rare);
+// waits when the socket buffer is full, which the large buffer makes rare),
+// except during a forwarding burst, when they are queued and sent in
+// batches with sendmmsg (sendqueue_linux.go);
 // the one reader (the ICE mux's worker) blocks in recvfrom on a thread of
 // its own. Close shuts the socket down, which wakes the reader.
 //
@@ -36,6 +38,9 @@ type rawUDPConn struct {
 	// so a number the kernel reuses is never written to.
 	state    atomic.Int64
 	fdClosed atomic.Bool
+	// queue batches sends during forwarding bursts; nil: one system call
+	// per datagram.
+	queue *sendQueue
 }
 
 const closingBit = int64(1) << 62
@@ -75,6 +80,9 @@ func (c *rawUDPConn) socketStats() (SocketStats, bool) {
 		uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&size)), 0)
 	if errno == 0 && size > skMeminfoDrops*4 {
 		st.Drops, st.HaveDrops = uint64(mem[skMeminfoDrops]), true
+	}
+	if c.queue != nil {
+		c.queue.statsInto(&st)
 	}
 	return st, true
 }
@@ -198,38 +206,29 @@ func (c *rawUDPConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	}
 }
 
-// WriteToAddrPort sends one datagram.
+// WriteToAddrPort sends one datagram, or queues it during a forwarding
+// burst (sendqueue_linux.go); a queued datagram's errors are counted, not
+// returned.
 func (c *rawUDPConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	if !c.enter() {
 		return 0, net.ErrClosed
 	}
 	defer c.exit()
-	var sa4 syscall.RawSockaddrInet4
-	var sa6 syscall.RawSockaddrInet6
-	var sa unsafe.Pointer
-	var size uintptr
-	port := addr.Port()
-	ip := addr.Addr()
-	if c.v6 {
-		sa6.Family = syscall.AF_INET6
-		sa6.Port = port<<8 | port>>8
-		sa6.Addr = ip.As16()
-		sa, size = unsafe.Pointer(&sa6), syscall.SizeofSockaddrInet6
-	} else {
-		if !ip.Unmap().Is4() {
-			return 0, &net.OpError{Op: "write", Net: "udp", Addr: c.local, Err: syscall.EAFNOSUPPORT}
-		}
-		sa4.Family = syscall.AF_INET
-		sa4.Port = port<<8 | port>>8
-		sa4.Addr = ip.Unmap().As4()
-		sa, size = unsafe.Pointer(&sa4), syscall.SizeofSockaddrInet4
+	var sa syscall.RawSockaddrInet6
+	size, ok := c.sockaddr(&sa, addr)
+	if !ok {
+		return 0, &net.OpError{Op: "write", Net: "udp", Addr: c.local, Err: syscall.EAFNOSUPPORT}
+	}
+	if c.queue != nil && c.queue.writeQueued(b, &sa, size) {
+		return len(b), nil
 	}
 	var p unsafe.Pointer
 	if len(b) > 0 {
 		p = unsafe.Pointer(&b[0])
 	}
 	for {
-		n, _, errno := syscall.Syscall6(syscall.SYS_SENDTO, uintptr(c.fd), uintptr(p), uintptr(len(b)), 0, uintptr(sa), size)
+		n, _, errno := syscall.Syscall6(syscall.SYS_SENDTO, uintptr(c.fd), uintptr(p), uintptr(len(b)), 0,
+			uintptr(unsafe.Pointer(&sa)), uintptr(size))
 		if errno == syscall.EINTR {
 			continue
 		}
@@ -238,6 +237,28 @@ func (c *rawUDPConn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error)
 		}
 		return int(n), nil
 	}
+}
+
+// sockaddr writes addr as a kernel socket address of the socket's family
+// into sa (a RawSockaddrInet4 at its start on an IPv4 socket) and returns
+// its size; false when an IPv4 socket is given an IPv6 address.
+func (c *rawUDPConn) sockaddr(sa *syscall.RawSockaddrInet6, addr netip.AddrPort) (uint32, bool) {
+	port := addr.Port()
+	ip := addr.Addr()
+	if c.v6 {
+		sa.Family = syscall.AF_INET6
+		sa.Port = port<<8 | port>>8
+		sa.Addr = ip.As16()
+		return syscall.SizeofSockaddrInet6, true
+	}
+	if !ip.Unmap().Is4() {
+		return 0, false
+	}
+	sa4 := (*syscall.RawSockaddrInet4)(unsafe.Pointer(sa))
+	sa4.Family = syscall.AF_INET
+	sa4.Port = port<<8 | port>>8
+	sa4.Addr = ip.Unmap().As4()
+	return syscall.SizeofSockaddrInet4, true
 }
 
 // addrPortOf reads a kernel socket address.

@@ -26,6 +26,7 @@ type Receiver struct {
 	pliThrottle int64 // ns
 	sendPLI     func(ssrc uint32)
 	pool        *sync.Pool
+	bursts      *sendBursts
 	onEnd       func()
 	stop        func() error
 
@@ -76,7 +77,9 @@ type receiverParams struct {
 	pliThrottle time.Duration
 	sendPLI     func(ssrc uint32)
 	pool        *sync.Pool
-	onEnd       func() // called once, when Done closes
+	// bursts, when set, batches the socket writes of each fan-out.
+	bursts *sendBursts
+	onEnd  func() // called once, when Done closes
 	// dynacast, when set, is called (from the publisher's monitor) with the
 	// layers subscribers need whenever that changes; kick wakes the
 	// monitor.
@@ -99,6 +102,7 @@ func newReceiver(p receiverParams) *Receiver {
 		pliThrottle: int64(p.pliThrottle),
 		sendPLI:     p.sendPLI,
 		pool:        p.pool,
+		bursts:      p.bursts,
 		onEnd:       p.onEnd,
 		stop:        p.stop,
 		done:        make(chan struct{}),

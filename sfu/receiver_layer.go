@@ -136,11 +136,13 @@ func (l *receiverLayer) handle(n int, arrival int64) {
 	}
 
 	wantKeyframe := false
+	l.r.bursts.begin()
 	for _, d := range *l.r.downTracks.Load() {
 		if d.forward(p, l.index, l.scratch) {
 			wantKeyframe = true
 		}
 	}
+	l.r.bursts.end()
 	if wantKeyframe {
 		l.requestKeyframe(arrival)
 	}

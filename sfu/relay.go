@@ -67,6 +67,7 @@ func (e *Engine) NewRelayReceiver(spec RelaySpec) *Receiver {
 		cacheSize:   e.cacheSize(spec.Kind),
 		pliThrottle: e.cfg.PLIThrottle,
 		pool:        e.pool,
+		bursts:      e.bursts,
 	})
 	r.relay = true
 	r.originActive.Store(uint32(spec.ActiveLayers))

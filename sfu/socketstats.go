@@ -12,6 +12,14 @@ type SocketStats struct {
 	// full receive buffer; HaveDrops is false where it does not tell.
 	Drops     uint64
 	HaveDrops bool
+	// SendBatches counts the sendmmsg calls of the socket's send queue and
+	// BatchedDatagrams the datagrams they sent (Config.SendQueue).
+	SendBatches, BatchedDatagrams uint64
+	// QueueOverflows counts datagrams sent on their own because the send
+	// queue was full; SendRefused those the kernel refused from a batch
+	// and SendBufferFull those dropped from one for want of socket buffer
+	// space.
+	QueueOverflows, SendRefused, SendBufferFull uint64
 }
 
 // socketStatser is implemented by media sockets that can ask the kernel

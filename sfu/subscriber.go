@@ -140,6 +140,7 @@ func (s *Subscriber) AddTrack(src TrackSource, prefs Preferences) (*DownTrack, e
 		seqMapSize: s.e.cacheSize(src.Kind()),
 		wg:         &s.wg,
 		tx:         s.tx,
+		bursts:     s.e.bursts,
 	})
 	tr, err := s.pc.AddTransceiverFromTrack(dt, webrtc.RTPTransceiverInit{
 		Direction: webrtc.RTPTransceiverDirectionSendonly,
