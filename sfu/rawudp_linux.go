@@ -45,6 +45,10 @@ type rawUDPConn struct {
 
 const closingBit = int64(1) << 62
 
+// ipPMTUDiscProbe is IP_PMTUDISC_PROBE (linux/in.h), which package syscall
+// lacks: set DF, ignore the path MTU.
+const ipPMTUDiscProbe = 3
+
 // setSocketBuffer asks for size bytes of socket buffer: with the FORCE
 // option first, which may exceed the kernel's maximum (net.core.rmem_max,
 // wmem_max) but needs CAP_NET_ADMIN, then with the plain one, which the
@@ -121,6 +125,16 @@ func listenRawUDP(addr *net.UDPAddr, bufSize int) (*rawUDPConn, error) {
 	if bufSize > 0 {
 		setSocketBuffer(fd, syscall.SO_RCVBUFFORCE, syscall.SO_RCVBUF, bufSize)
 		setSocketBuffer(fd, syscall.SO_SNDBUFFORCE, syscall.SO_SNDBUF, bufSize)
+	}
+	if !v6 {
+		// Set DF without path MTU discovery (IP_PMTUDISC_PROBE): a
+		// datagram with DF needs no IP identification, which the kernel
+		// otherwise hashes for every datagram an unconnected socket
+		// sends (__ip_select_ident, about a sixth of a loopback send).
+		// WebRTC keeps its datagrams below any path's MTU (pion's DTLS
+		// and RTP stay within 1200 bytes of payload), so none needs
+		// fragmenting.
+		_ = syscall.SetsockoptInt(fd, syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER, ipPMTUDiscProbe)
 	}
 	if err := syscall.Bind(fd, sa); err != nil {
 		_ = syscall.Close(fd)

@@ -30,6 +30,12 @@ func TestRawUDPConn(t *testing.T) {
 			if local.Port == 0 || !local.IP.Equal(net.ParseIP(ip)) {
 				t.Fatalf("bound %v", local)
 			}
+			if !c.v6 {
+				// DF without path MTU discovery: no IP identification to hash per datagram.
+				if v, err := syscall.GetsockoptInt(c.fd, syscall.IPPROTO_IP, syscall.IP_MTU_DISCOVER); err != nil || v != ipPMTUDiscProbe {
+					t.Fatalf("IP_MTU_DISCOVER %d, %v; want IP_PMTUDISC_PROBE", v, err)
+				}
+			}
 
 			to := peer.LocalAddr().(*net.UDPAddr).AddrPort()
 			if n, err := c.WriteToAddrPort([]byte("ping"), to); err != nil || n != 4 {
