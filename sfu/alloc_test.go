@@ -144,3 +144,58 @@ func TestNACKAnswerDoesNotAllocate(t *testing.T) {
 		t.Fatalf("RTX original sequence number %d, want 608", osn)
 	}
 }
+
+// TestFeedbackDoesNotAllocate: the subscriber's congestion feedback
+// (transport-wide feedback, a receiver report, REMB in one compound
+// packet) is parsed in place and handed to the estimator without an
+// allocation: what pion's SRTCP session costs per packet is its own.
+func TestFeedbackDoesNotAllocate(t *testing.T) {
+	rig := newTestRig(t, webrtc.RTPCodecTypeVideo, codecVP8, nil)
+	l := rig.layer(0)
+	d := rig.downTrack(Preferences{}, &fakeWriter{})
+	f := newFeedbackReader(d, nil)
+	seq := 0
+	var arrivals []*rtcp.RecvDelta
+	fill := func() { // 20 packets to the subscriber, all received 1 ms apart
+		arrivals = arrivals[:0]
+		for range 20 {
+			feed(l, rtpPacket(t, rtp.Header{SequenceNumber: uint16(seq), Timestamp: uint32(seq) * 3000, SSRC: 1000, PayloadType: 96},
+				vp8Payload(uint16(seq), uint8(seq), 0, true, true, make([]byte, 1000))), int64(seq)*1e6)
+			seq++
+			arrivals = append(arrivals, &rtcp.RecvDelta{Type: rtcp.TypeTCCPacketReceivedSmallDelta, Delta: 1000})
+		}
+	}
+	fill()
+	compound := func() []byte {
+		base := uint16(rig.tx.hist.next.Load()) - 20
+		tcc := &rtcp.TransportLayerCC{
+			MediaSSRC: d.ssrc(), BaseSequenceNumber: base, PacketStatusCount: 20, ReferenceTime: uint32(seq), FbPktCount: uint8(seq),
+			PacketChunks: []rtcp.PacketStatusChunk{&rtcp.RunLengthChunk{PacketStatusSymbol: rtcp.TypeTCCPacketReceivedSmallDelta, RunLength: 20}},
+			RecvDeltas:   arrivals,
+		}
+		// pion marshals the header it is given, as its interceptor fills it.
+		tcc.Header = rtcp.Header{Count: rtcp.FormatTCC, Type: rtcp.TypeTransportSpecificFeedback, Length: uint16(tcc.MarshalSize()/4 - 1)}
+		b, err := rtcp.Marshal([]rtcp.Packet{
+			&rtcp.ReceiverReport{SSRC: 1, Reports: []rtcp.ReceptionReport{{SSRC: d.ssrc(), FractionLost: 0, Jitter: 10}}},
+			tcc,
+			&rtcp.ReceiverEstimatedMaximumBitrate{SenderSSRC: 1, Bitrate: 2e6, SSRCs: []uint32{d.ssrc()}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	pkts := make([][]byte, 0, 110)
+	for range cap(pkts) {
+		pkts = append(pkts, compound())
+		fill()
+	}
+	before := d.Stats().Feedbacks
+	i := 0
+	if avg := testing.AllocsPerRun(100, func() { f.handle(pkts[i]); i++ }); avg != 0 {
+		t.Fatalf("%.2f allocations per feedback packet, want 0", avg)
+	}
+	if got := d.Stats().Feedbacks - before; got != 101 {
+		t.Fatalf("%d transport-wide feedbacks counted, want 101", got)
+	}
+}
