@@ -6,10 +6,7 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/parley-sfu/parley/auth"
@@ -23,14 +20,8 @@ import (
 // the context its calls carry the token in.
 func roomService(t *testing.T, n node) (pb.RoomServiceClient, context.Context) {
 	t.Helper()
-	conn, err := grpc.NewClient(n.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
 	token := testutil.Token(t, "", "admin", auth.Grants{RoomAdmin: true, RoomCreate: true})
-	ctx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+token)
-	return pb.NewRoomServiceClient(conn), ctx
+	return testutil.RoomService(t, n.GRPCAddr()), testutil.WithToken(t.Context(), token)
 }
 
 // TestRoomServiceAcrossNodes (issue 7, test 6): the RoomService of node B

@@ -9,10 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
-
 	"github.com/parley-sfu/parley/auth"
 	"github.com/parley-sfu/parley/internal/testutil"
 	"github.com/parley-sfu/parley/proto/parleypb"
@@ -246,13 +242,8 @@ func TestRunBotFailureCounted(t *testing.T) {
 func createRoom(t *testing.T, grpcAddr, name string, maxParticipants uint32) {
 	t.Helper()
 	token := testutil.Token(t, "", "admin", auth.Grants{RoomCreate: true})
-	conn, err := grpc.NewClient(grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+token)
-	if _, err := parleypb.NewRoomServiceClient(conn).CreateRoom(ctx, &parleypb.CreateRoomRequest{
+	rs := testutil.RoomService(t, grpcAddr)
+	if _, err := rs.CreateRoom(testutil.WithToken(t.Context(), token), &parleypb.CreateRoomRequest{
 		Name: name, MaxParticipants: maxParticipants,
 	}); err != nil {
 		t.Fatalf("create room: %v", err)

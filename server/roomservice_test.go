@@ -6,10 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/parley-sfu/parley/auth"
@@ -21,12 +18,7 @@ import (
 
 func roomService(t *testing.T, srv *server.Server) pb.RoomServiceClient {
 	t.Helper()
-	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return pb.NewRoomServiceClient(conn)
+	return testutil.RoomService(t, srv.GRPCAddr())
 }
 
 // as returns ctx carrying a token with grants g for room.
@@ -36,7 +28,7 @@ func as(t *testing.T, room string, g auth.Grants) context.Context {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer "+tok)
+	return testutil.WithToken(t.Context(), tok)
 }
 
 func TestRoomService(t *testing.T) {
@@ -118,7 +110,7 @@ func TestRoomServiceRefusals(t *testing.T) {
 	}{
 		{"no token", func() error { _, err := rs.ListRooms(t.Context(), &pb.ListRoomsRequest{}); return err }, codes.Unauthenticated},
 		{"bad token", func() error {
-			ctx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer nonsense")
+			ctx := testutil.WithToken(t.Context(), "nonsense")
 			_, err := rs.ListRooms(ctx, &pb.ListRoomsRequest{})
 			return err
 		}, codes.Unauthenticated},
